@@ -1,0 +1,44 @@
+# provarchive: the two commands a newcomer needs are `make run` and `make test`.
+# Both create .venv on first use and install the project (with its dev extras) into it.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test bench lint format clean venv demo
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## run: start the service on the embedded default archive (until it exists, the CLI demonstration)
+run: $(STAMP)
+	$(BIN)/provarchive demo --output demo-output
+
+## test: run the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: run every benchmark and print its table
+bench: $(STAMP)
+	$(BIN)/python bench/serialize.py
+	@for b in bench/archive.py bench/capture.py; do test ! -f $$b || $(BIN)/python $$b; done
+
+## lint: ruff on everything, mypy on the package
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format src tests bench
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

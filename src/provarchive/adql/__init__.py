@@ -1,0 +1,1 @@
+"""provarchive.adql (see DESIGN.md layers)."""

@@ -1,0 +1,1 @@
+"""provarchive.capture (see DESIGN.md layers)."""

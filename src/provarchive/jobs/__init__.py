@@ -1,0 +1,1 @@
+"""provarchive.jobs (see DESIGN.md layers)."""

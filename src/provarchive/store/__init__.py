@@ -1,0 +1,1 @@
+"""provarchive.store (see DESIGN.md layers)."""

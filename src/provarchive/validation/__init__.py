@@ -1,0 +1,1 @@
+"""provarchive.validation (see DESIGN.md layers)."""

@@ -1,0 +1,1 @@
+"""provarchive.web (see DESIGN.md layers)."""
