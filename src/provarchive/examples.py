@@ -79,7 +79,10 @@ def kitchen_sink() -> Document:
         generated_at_time=t0,
         description=dl0_desc,
         comment="night of 2024-03-01",
-        attributes=[("ex:sha256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"), ("ex:size", 1234567)],
+        attributes=[
+            ("ex:sha256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"),
+            ("ex:size", 1234567),
+        ],
     )
     gain = doc.value_entity("ex:gain-2024-03", name="gain", value="0.97", description=gain_desc)
     raw.attributed_to(ctao, role="Provider")
@@ -166,8 +169,7 @@ def pipeline(n_records: int, *, seed: int = 0) -> Document:
     t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
     sw = doc.agent("ex:ctapipe", name="ctapipe", type="SoftwareAgent")
     calib_files = [
-        doc.entity(f"ex:calib{c}.fits", name=f"calibration {c}", location=f"file:///calib/{c}.fits")
-        for c in range(10)
+        doc.entity(f"ex:calib{c}.fits", name=f"calibration {c}", location=f"file:///calib/{c}.fits") for c in range(10)
     ]
     run = 0
     pending_lists: list[str] = []

@@ -6,7 +6,7 @@ import gc
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 __all__ = ["paused_gc", "atomic_write"]
@@ -45,8 +45,6 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[obj
             os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise

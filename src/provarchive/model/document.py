@@ -319,9 +319,7 @@ class Document(Bundle):
                         if existing == record:
                             continue
                         if strict:
-                            raise DuplicateIdError(
-                                f"record {record.id!r} exists with different content; merge refused"
-                            )
+                            raise DuplicateIdError(f"record {record.id!r} exists with different content; merge refused")
                 target.add(record)
 
         merge_into(self, other.records)

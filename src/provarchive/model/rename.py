@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+
 from .ids import QName
 from .records import Element, Record
 

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from ..util import paused_gc
 from .configuration import ConfigFile, Parameter, WasConfiguredBy
 from .descriptions import (
     ActivityDescription,
@@ -42,7 +43,6 @@ from .descriptions import (
 )
 from .document import Bundle, Document
 from .ids import KNOWN_VOPROV_URIS, PROV, VOPROV, Literal, Namespaces, QName
-from ..util import paused_gc
 from .records import (
     RELATION_CLASSES,
     Activity,
@@ -414,7 +414,9 @@ class _Reader:
                 is_plan_index = i
         if found is None:
             return Entity, attrs
-        rest = [a for j, a in enumerate(attrs) if j != drop and not (found is ActivityDescription and j == is_plan_index)]
+        rest = [
+            a for j, a in enumerate(attrs) if j != drop and not (found is ActivityDescription and j == is_plan_index)
+        ]
         return found, rest
 
     def record(self, st: Statement) -> Record:
@@ -490,9 +492,7 @@ def _convert(value: Any, how: str) -> Any:
     return None
 
 
-def from_statements(
-    statements: Iterable[Statement], namespaces: Namespaces, target: Bundle | None = None
-) -> Bundle:
+def from_statements(statements: Iterable[Statement], namespaces: Namespaces, target: Bundle | None = None) -> Bundle:
     """Build (or fill ``target``) from W3C statements, recognising IVOA terms."""
     bundle: Bundle = target if target is not None else Document(namespaces=namespaces)
     reader = _Reader(namespaces)

@@ -1,0 +1,110 @@
+"""The IVOA ↔ W3C mapping: every class is written as W3C statements and read back."""
+
+from datetime import datetime, timezone
+
+from provarchive.examples import kitchen_sink
+from provarchive.model import (
+    VOPROV,
+    Activity,
+    ActivityDescription,
+    Agent,
+    Document,
+    Namespaces,
+    QName,
+    Statement,
+    Used,
+    WasAttributedTo,
+    WasConfiguredBy,
+    from_statements,
+    same_provenance,
+    to_statements,
+)
+
+
+def roundtrip(doc: Document) -> Document:
+    ns, statements = to_statements(doc)
+    return from_statements(statements, ns)  # type: ignore[return-value]
+
+
+def test_kitchen_sink_comes_back_record_for_record():
+    doc = kitchen_sink()
+    back = roundtrip(doc)
+    assert [type(r) for r in back.records] == [type(r) for r in doc.records]
+    for original, read in zip(doc.records, back.records):
+        assert original == read, (original, read)
+
+
+def test_ivoa_names_map_to_w3c_terms():
+    doc = Document(namespaces={"ex": "http://example.org/"})
+    ad = doc.activity_description("ex:d", name="calibrate", version="1")
+    act = doc.activity("ex:a", name="run 1", description=ad, comment="fine")
+    act.used("ex:e", role="raw")
+    doc.entity("ex:e").attributed_to(doc.agent("ex:g", type="Person", name="Ann"), role="Creator")
+    ns, statements = to_statements(doc)
+    assert ns["voprov"] == VOPROV
+    by_kind: dict[str, list[Statement]] = {}
+    for st in statements:
+        by_kind.setdefault(st.kind, []).append(st)
+    desc = next(s for s in by_kind["entity"] if s.id == "ex:d")
+    assert ("prov:type", QName("prov:Plan")) in desc.attributes
+    assert ("prov:type", QName("voprov:ActivityDescription")) in desc.attributes
+    assert ("prov:label", "calibrate") in desc.attributes
+    activity = by_kind["activity"][0]
+    assert ("prov:label", "run 1") in activity.attributes and ("voprov:comment", "fine") in activity.attributes
+    plan = by_kind["wasAssociatedWith"][0]
+    assert plan.formal == ["ex:a", None, "ex:d"]
+    assert ("prov:role", "raw") in by_kind["used"][0].attributes
+    # PROV-DM forbids prov:role on attribution: the IVOA role is voprov:role there
+    assert ("voprov:role", "Creator") in by_kind["wasAttributedTo"][0].attributes
+    agent = by_kind["agent"][0]
+    assert ("prov:type", QName("prov:Person")) in agent.attributes
+
+
+def test_configuration_is_a_typed_influence():
+    doc = Document(namespaces={"ex": "http://example.org/"})
+    doc.activity("ex:a").parameter("n", 3)
+    _ns, statements = to_statements(doc)
+    influence = next(s for s in statements if s.kind == "wasInfluencedBy")
+    assert ("prov:type", QName("voprov:WasConfiguredBy")) in influence.attributes
+    back = roundtrip(doc)
+    assert isinstance(back.of_type(WasConfiguredBy)[0], WasConfiguredBy)
+
+
+def test_any_known_voprov_uri_is_recognised_under_any_prefix():
+    ns = Namespaces({"ivoa": "http://ivoa.net/ns/voprov#", "ex": "http://example.org/"})
+    st = Statement("entity", "ex:d", [], [("prov:type", QName("ivoa:ActivityDescription")), ("prov:label", "x")])
+    doc = from_statements([st], ns)
+    assert isinstance(doc["ex:d"], ActivityDescription) and doc["ex:d"].name == "x"
+
+
+def test_plain_w3c_document_is_unchanged():
+    ns = Namespaces({"ex": "http://example.org/"})
+    t = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    statements = [
+        Statement("activity", "ex:a", [t, None], [("prov:label", "a"), ("prov:label", "second label")]),
+        Statement("agent", "ex:g", [], [("prov:type", QName("ex:Robot"))]),
+        Statement("used", "ex:u1", ["ex:a", "ex:e", t], [("prov:role", "in"), ("ex:n", 1)]),
+        Statement("wasAttributedTo", None, ["ex:e", "ex:g"], []),
+    ]
+    doc = from_statements(statements, ns)
+    act = doc["ex:a"]
+    assert isinstance(act, Activity) and act.name == "a" and act.attributes == [("prov:label", "second label")]
+    agent = doc["ex:g"]
+    assert isinstance(agent, Agent) and agent.type is None
+    used = doc.of_type(Used)[0]
+    assert used.id == "ex:u1" and used.role == "in" and used.attributes == [("ex:n", 1)]
+    assert doc.of_type(WasAttributedTo)[0].role is None
+    ns2, again = to_statements(doc)
+    assert [(s.kind, s.id) for s in again] == [(s.kind, s.id) for s in statements]
+    assert same_provenance(doc, from_statements(again, ns2))  # type: ignore[arg-type]
+
+
+def test_association_with_agent_and_plan_is_kept_as_association():
+    ns = Namespaces({"ex": "http://example.org/"})
+    statements = [
+        Statement("activity", "ex:a", [None, None], []),
+        Statement("wasAssociatedWith", None, ["ex:a", "ex:ag", "ex:plan"], []),
+    ]
+    doc = from_statements(statements, ns)
+    assert doc["ex:a"].description is None  # type: ignore[attr-defined]
+    assert len(doc.relations) == 1
