@@ -1,1 +1,57 @@
-"""provarchive.validation (see DESIGN.md layers)."""
+"""Validation of provenance documents: W3C PROV-CONSTRAINTS and the IVOA ProvDM rules.
+
+    from provarchive.validation import validate
+    report = validate(doc)              # rules="all" | "w3c" | "ivoa"
+    if not report.valid:
+        print(report.format_text())
+
+Every issue names its rule (``"W3C-C55 entity-activity-disjoint"``, ``"IVOA-5 role
+matches description"``), its severity (errors make the document invalid, warnings do
+not) and the ids of the records concerned. docs/validation.md lists every rule.
+"""
+
+from __future__ import annotations
+
+from ..model.document import Bundle, Document
+from .report import Issue, Report
+
+__all__ = ["validate", "Report", "Issue", "RULE_SETS"]
+
+#: Accepted values of ``validate(..., rules=...)``.
+RULE_SETS = ("all", "w3c", "ivoa")
+
+
+def validate(doc: Document | Bundle, *, rules: str = "all") -> Report:
+    """Check ``doc`` (each bundle separately) against the W3C and/or IVOA rules."""
+    if rules not in RULE_SETS:
+        raise ValueError(f"rules must be one of {', '.join(RULE_SETS)}, not {rules!r}")
+    from .ivoa import check_bundle as check_ivoa
+    from .w3c import check_bundle as check_w3c
+
+    bundles: list[Bundle] = [doc]
+    if isinstance(doc, Document):
+        bundles.extend(doc.bundles.values())
+    issues: list[Issue] = []
+    for bundle in bundles:
+        w3c_issues = check_w3c(bundle) if rules in ("all", "w3c") else []
+        ivoa_issues = check_ivoa(bundle) if rules in ("all", "ivoa") else []
+        issues.extend(_without_duplicates(w3c_issues, ivoa_issues))
+        issues.extend(ivoa_issues)
+    return Report(issues, rules)
+
+
+def _without_duplicates(w3c_issues: list[Issue], ivoa_issues: list[Issue]) -> list[Issue]:
+    """Drop W3C time warnings that an IVOA error already reports for the same records.
+
+    A usage dated before its activity starts is a warning for PROV-CONSTRAINTS (time
+    values do not decide validity there) and an error for ProvDM (rule IVOA-4); the
+    user should read it once, as the error.
+    """
+    covered = {frozenset(i.records) for i in ivoa_issues if i.severity == "error"}
+    if not covered:
+        return w3c_issues
+    return [
+        issue
+        for issue in w3c_issues
+        if not (issue.severity == "warning" and any(frozenset(issue.records) <= c for c in covered))
+    ]
