@@ -1,0 +1,266 @@
+"""Database backends: SQLite (embedded default) and PostgreSQL (for scale).
+
+Both put the archive tables in a schema called ``provenance`` so that one SQL text
+works on both: PostgreSQL has a real schema; SQLite gets a second database file
+attached under that name (``archive.db`` → ``archive.provenance.db``), so other layers
+(the job service) keep their own tables in the main file.
+
+What differs between the two lives here and nowhere else:
+
+* how a write transaction starts (SQLite ``BEGIN IMMEDIATE`` so concurrent writers
+  queue on the busy timeout instead of failing on a lock upgrade);
+* how many rows get in fast (``executemany`` vs ``COPY`` into a temporary table);
+* how a list of ids is passed as one parameter (``json_each`` vs ``unnest``);
+* the shape of the recursive lineage walk (SQLite allows several recursive selects in
+  one CTE; PostgreSQL allows one, so the edge tables are joined LATERAL).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from .schema import SCHEMA, TABLE_BY_NAME
+
+__all__ = ["Backend", "SQLiteBackend", "PostgresBackend", "make_backend", "StoreError"]
+
+
+class StoreError(Exception):
+    """The archive cannot do what was asked (bad URL, unreadable database, bad input)."""
+
+
+class Backend:
+    """What the archive needs from a database, with the SQL that differs per backend."""
+
+    name = ""
+    #: DBAPI placeholder for one positional parameter.
+    placeholder = "?"
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+
+    # -------------------------------------------------------------- transactions
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection inside a write transaction, committed on success."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def dbapi(self, conn: Connection) -> Any:
+        """The driver connection under a SQLAlchemy connection (for bulk paths)."""
+        return conn.connection.driver_connection
+
+    # ------------------------------------------------------------------ bulk rows
+
+    def insert_new(self, conn: Connection, table: str, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Insert ``rows`` into ``provenance.<table>``, skipping existing keys; return how many were new."""
+        raise NotImplementedError
+
+    def stage(self, conn: Connection, table: str, rows: Sequence[tuple[Any, ...]]) -> str:
+        """Load ``rows`` into a temporary table shaped like ``table``; return its name."""
+        raise NotImplementedError
+
+    # -------------------------------------------------------------------- queries
+
+    def id_list(self, param: str) -> str:
+        """SQL for a set of ids passed as one parameter (see :meth:`id_param`)."""
+        raise NotImplementedError
+
+    def id_param(self, ids: Sequence[str]) -> Any:
+        """The parameter value for :meth:`id_list`."""
+        raise NotImplementedError
+
+    def walk_sql(self, edges: Sequence[tuple[str, str, str]], limited: bool) -> str:
+        """A recursive walk from ``:start`` along ``edges`` = (table, from column, to column).
+
+        Returns rows ``(id, depth)``; with ``limited`` the walk stops at ``:depth``.
+        UNION (not UNION ALL) removes duplicates, so diamonds are visited once and
+        cycles end.
+        """
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _insert_columns(table: str) -> str:
+    return ", ".join(f'"{c}"' for c in TABLE_BY_NAME[table].column_names)
+
+
+class SQLiteBackend(Backend):
+    name = "sqlite"
+    placeholder = "?"
+
+    def __init__(self, path: Path, busy_timeout_s: float) -> None:
+        self.path = path
+        self.provenance_path = provenance_file(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_timeout_s})
+        timeout_ms = int(busy_timeout_s * 1000)
+        attach = str(self.provenance_path)
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            # We issue BEGIN ourselves (below) so that writers can ask for IMMEDIATE.
+            dbapi_connection.isolation_level = None
+            dbapi_connection.execute(f"PRAGMA busy_timeout = {timeout_ms}")
+            dbapi_connection.execute("ATTACH DATABASE ? AS provenance", (attach,))
+            for schema in ("main", SCHEMA):
+                dbapi_connection.execute(f"PRAGMA {schema}.journal_mode = WAL")
+                dbapi_connection.execute(f"PRAGMA {schema}.synchronous = NORMAL")
+            dbapi_connection.execute("PRAGMA temp_store = MEMORY")
+            dbapi_connection.execute("PRAGMA cache_size = -65536")
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        super().__init__(engine, str(path))
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    def insert_new(self, conn: Connection, table: str, rows: Sequence[tuple[Any, ...]]) -> int:
+        if not rows:
+            return 0
+        spec = TABLE_BY_NAME[table]
+        marks = ", ".join("?" * len(spec.columns))
+        cur = self.dbapi(conn).cursor()
+        cur.executemany(
+            f"INSERT INTO {SCHEMA}.{table} ({_insert_columns(table)}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows
+        )
+        return int(cur.rowcount)
+
+    def stage(self, conn: Connection, table: str, rows: Sequence[tuple[Any, ...]]) -> str:
+        name = f"temp.stage_{table}"
+        dbapi = self.dbapi(conn)
+        dbapi.execute(f"DROP TABLE IF EXISTS {name}")
+        dbapi.execute(f"CREATE TEMP TABLE stage_{table} AS SELECT * FROM {SCHEMA}.{table} WHERE 0")
+        marks = ", ".join("?" * len(TABLE_BY_NAME[table].columns))
+        dbapi.executemany(f"INSERT INTO {name} ({_insert_columns(table)}) VALUES ({marks})", rows)
+        return name
+
+    def id_list(self, param: str) -> str:
+        return f"(SELECT value FROM json_each(:{param}))"
+
+    def id_param(self, ids: Sequence[str]) -> Any:
+        return orjson.dumps(list(ids)).decode()
+
+    def walk_sql(self, edges: Sequence[tuple[str, str, str]], limited: bool) -> str:
+        if limited:
+            steps = "\n UNION ".join(
+                f"SELECT e.{to}, w.depth + 1 FROM {SCHEMA}.{table} e JOIN walk w ON e.{frm} = w.id "
+                f"WHERE w.depth < :depth AND e.{to} IS NOT NULL"
+                for table, frm, to in edges
+            )
+            return (
+                f"WITH RECURSIVE walk(id, depth) AS (SELECT value, 0 FROM json_each(:start) UNION {steps}) "
+                "SELECT id, min(depth) FROM walk GROUP BY id"
+            )
+        steps = "\n UNION ".join(
+            f"SELECT e.{to} FROM {SCHEMA}.{table} e JOIN walk w ON e.{frm} = w.id WHERE e.{to} IS NOT NULL"
+            for table, frm, to in edges
+        )
+        return (
+            f"WITH RECURSIVE walk(id) AS (SELECT value FROM json_each(:start) UNION {steps}) SELECT id, NULL FROM walk"
+        )
+
+
+class PostgresBackend(Backend):
+    name = "postgresql"
+    placeholder = "%s"
+
+    def __init__(self, url: str) -> None:
+        sa_url = make_url(url)
+        if sa_url.drivername in ("postgresql", "postgres"):
+            sa_url = sa_url.set(drivername="postgresql+psycopg")
+        engine = create_engine(sa_url, pool_pre_ping=True)
+        super().__init__(engine, url)
+
+    def insert_new(self, conn: Connection, table: str, rows: Sequence[tuple[Any, ...]]) -> int:
+        if not rows:
+            return 0
+        staged = self.stage(conn, table, rows)
+        key = ", ".join(TABLE_BY_NAME[table].key)
+        cur = self.dbapi(conn).cursor()
+        # A fixed order of inserted keys: two concurrent ingests of overlapping
+        # documents then wait for each other instead of deadlocking.
+        cur.execute(
+            f"INSERT INTO {SCHEMA}.{table} ({_insert_columns(table)}) "
+            f"SELECT {_insert_columns(table)} FROM {staged} ORDER BY {key} ON CONFLICT DO NOTHING"
+        )
+        return int(cur.rowcount)
+
+    def stage(self, conn: Connection, table: str, rows: Sequence[tuple[Any, ...]]) -> str:
+        name = f"stage_{table}"
+        cur = self.dbapi(conn).cursor()
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {SCHEMA}.{table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        cur.execute(f"TRUNCATE {name}")
+        with cur.copy(f"COPY {name} ({_insert_columns(table)}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for row in rows:
+                write_row(row)
+        return name
+
+    def id_list(self, param: str) -> str:
+        return f"(SELECT unnest(CAST(:{param} AS text[])))"
+
+    def id_param(self, ids: Sequence[str]) -> Any:
+        return list(ids)
+
+    def walk_sql(self, edges: Sequence[tuple[str, str, str]], limited: bool) -> str:
+        branches = " UNION ALL ".join(
+            f"SELECT e.{to} FROM {SCHEMA}.{table} e WHERE e.{frm} = w.id AND e.{to} IS NOT NULL"
+            for table, frm, to in edges
+        )
+        if limited:
+            return (
+                "WITH RECURSIVE walk(id, depth) AS ("
+                "SELECT unnest(CAST(:start AS text[])), 0 "
+                f"UNION SELECT x.id, w.depth + 1 FROM walk w CROSS JOIN LATERAL ({branches}) AS x(id) "
+                "WHERE w.depth < :depth) SELECT id, min(depth) FROM walk GROUP BY id"
+            )
+        return (
+            "WITH RECURSIVE walk(id) AS (SELECT unnest(CAST(:start AS text[])) "
+            f"UNION SELECT x.id FROM walk w CROSS JOIN LATERAL ({branches}) AS x(id)) SELECT id, NULL FROM walk"
+        )
+
+
+def provenance_file(path: Path) -> Path:
+    """The file attached as ``provenance`` next to a SQLite archive ``path``."""
+    if path.suffix:
+        return path.with_suffix(f".provenance{path.suffix}")
+    return path.with_name(path.name + ".provenance")
+
+
+def make_backend(url: str | os.PathLike[str], *, busy_timeout_s: float = 30.0) -> Backend:
+    """The backend for an archive location: a path, ``sqlite:///path`` or ``postgresql://...``."""
+    text = os.fspath(url).strip()
+    if not text:
+        raise StoreError("no archive location given (use --archive, PROVARCHIVE_ARCHIVE or the config file)")
+    if text.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        return PostgresBackend(text)
+    if text.startswith("sqlite://"):
+        parsed = make_url(text)
+        if not parsed.database or parsed.database == ":memory:":
+            raise StoreError("an archive needs a SQLite file, not an in-memory database")
+        return SQLiteBackend(Path(parsed.database).expanduser(), busy_timeout_s)
+    if "://" in text:
+        raise StoreError(f"unsupported archive URL {text!r}: use a path, sqlite:///path or postgresql://...")
+    return SQLiteBackend(Path(text).expanduser(), busy_timeout_s)

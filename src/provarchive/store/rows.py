@@ -1,0 +1,313 @@
+"""Records ↔ table rows: the one mapping between the model and the archive tables.
+
+Rows are plain tuples in the column order of :mod:`.schema` so that the bulk paths
+(``executemany``, ``COPY``) take them as they are. The per-class plans are built once
+from the table specs; a record becomes a row with a few attribute reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+from ..model import (
+    RELATION_CLASSES,
+    Activity,
+    ActivityDescription,
+    Agent,
+    Collection,
+    ConfigFile,
+    ConfigFileDescription,
+    DatasetDescription,
+    DatasetEntity,
+    Entity,
+    EntityDescription,
+    GenerationDescription,
+    Literal,
+    Parameter,
+    ParameterDescription,
+    QName,
+    Record,
+    Relation,
+    UsageDescription,
+    ValueDescription,
+    ValueEntity,
+    WasConfiguredBy,
+)
+from .schema import TABLE_BY_NAME, TableSpec
+
+__all__ = [
+    "TABLE_OF_CLASS",
+    "to_row",
+    "from_row",
+    "encode_attributes",
+    "decode_attributes",
+    "db_time",
+    "py_time",
+]
+
+#: The table holding each model class.
+TABLE_OF_CLASS: dict[type[Record], str] = {
+    Entity: "entity",
+    Collection: "entity",
+    ValueEntity: "entity",
+    DatasetEntity: "entity",
+    Activity: "activity",
+    Agent: "agent",
+    ActivityDescription: "activitydescription",
+    EntityDescription: "entitydescription",
+    DatasetDescription: "entitydescription",
+    ValueDescription: "entitydescription",
+    UsageDescription: "usagedescription",
+    GenerationDescription: "generationdescription",
+    ParameterDescription: "parameterdescription",
+    ConfigFileDescription: "configfiledescription",
+    Parameter: "parameter",
+    ConfigFile: "configfile",
+    WasConfiguredBy: "wasconfiguredby",
+    **{cls: cls.kind.lower() for cls in RELATION_CLASSES.values()},
+}
+#: Value of the ``kind`` column for entity and entity-description subclasses.
+KIND_OF_CLASS: dict[type[Record], str] = {
+    Entity: "Entity",
+    Collection: "Collection",
+    ValueEntity: "ValueEntity",
+    DatasetEntity: "DatasetEntity",
+    EntityDescription: "EntityDescription",
+    DatasetDescription: "DatasetDescription",
+    ValueDescription: "ValueDescription",
+}
+CLASS_OF_KIND: dict[str, type[Record]] = {v: k for k, v in KIND_OF_CLASS.items()}
+CLASS_OF_TABLE: dict[str, type[Record]] = {
+    "activity": Activity,
+    "agent": Agent,
+    "activitydescription": ActivityDescription,
+    "usagedescription": UsageDescription,
+    "generationdescription": GenerationDescription,
+    "parameterdescription": ParameterDescription,
+    "configfiledescription": ConfigFileDescription,
+    "parameter": Parameter,
+    "configfile": ConfigFile,
+    "wasconfiguredby": WasConfiguredBy,
+    **{cls.kind.lower(): cls for cls in RELATION_CLASSES.values()},
+}
+#: Column name → model attribute name where they differ.
+ATTRIBUTE_OF_COLUMN = {"min_value": "min", "max_value": "max", "default_value": "default"}
+
+_UTC = timezone.utc
+
+
+# ------------------------------------------------------------------------- values
+
+
+def db_time(value: datetime | None) -> str | None:
+    """A time as stored: UTC, ISO 8601 with microseconds (naive times are taken as UTC)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise ValueError(f"expected a time, got {value!r}")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_UTC)
+    elif value.utcoffset():
+        value = value.astimezone(_UTC)
+    return value.isoformat(timespec="microseconds")
+
+
+def py_time(value: Any) -> datetime | None:
+    """A stored time back as an aware UTC datetime (SQLite gives text, PostgreSQL datetimes)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(_UTC) if value.tzinfo else value.replace(tzinfo=_UTC)
+    return datetime.fromisoformat(value)
+
+
+def encode_attributes(attributes: list[tuple[str, Any]]) -> str | None:
+    """Extra attributes as JSON text: ``[[name, tag, value], ...]`` (see schema doc)."""
+    if not attributes:
+        return None
+    out: list[tuple[str, str, Any]] = []
+    for name, value in attributes:
+        kind = type(value)
+        if kind is str:
+            out.append((name, "s", value))
+        elif kind is QName:
+            out.append((name, "q", str(value)))
+        elif kind is bool:
+            out.append((name, "b", value))
+        elif kind is int:
+            out.append((name, "i", value) if -(2**63) <= value < 2**63 else (name, "I", str(value)))
+        elif kind is float:
+            out.append(
+                (name, "f", value) if value == value and abs(value) != float("inf") else (name, "F", repr(value))
+            )
+        elif isinstance(value, datetime):
+            out.append((name, "t", value.isoformat()))
+        elif isinstance(value, Literal):
+            out.append((name, "l", (value.value, value.datatype, value.lang)))
+        elif isinstance(value, str):  # other str subclasses
+            out.append((name, "s", str(value)))
+        else:
+            raise ValueError(f"attribute {name}: unsupported value {value!r}")
+    return orjson.dumps(out).decode()
+
+
+def decode_attributes(text: str | None) -> list[tuple[str, Any]]:
+    """The attributes stored by :func:`encode_attributes`."""
+    if not text:
+        return []
+    out: list[tuple[str, Any]] = []
+    for name, tag, value in orjson.loads(text):
+        if tag == "s":
+            out.append((name, value))
+        elif tag == "q":
+            out.append((name, QName(value)))
+        elif tag in ("b", "i", "f"):
+            out.append((name, value))
+        elif tag == "I":
+            out.append((name, int(value)))
+        elif tag == "F":
+            out.append((name, float(value)))
+        elif tag == "t":
+            out.append((name, datetime.fromisoformat(value)))
+        elif tag == "l":
+            out.append((name, Literal(value[0], value[1], value[2])))
+        else:
+            raise ValueError(f"stored attribute {name}: unknown tag {tag!r}")
+    return out
+
+
+def _json_list(values: list[str] | None) -> str | None:
+    return orjson.dumps(list(values)).decode() if values else None
+
+
+def relation_key(content: tuple[Any, ...]) -> str:
+    """The content digest that identifies a relation row (``rkey``)."""
+    return hashlib.blake2b(repr(content).encode(), digest_size=16).hexdigest()
+
+
+# --------------------------------------------------------------------- to rows
+
+Getter = Callable[[Record, str], Any]
+
+
+def _plan(cls: type[Record], spec: TableSpec) -> tuple[tuple[str, str], ...]:
+    """(how, attribute) per column after the key columns, for ``cls`` into ``spec``."""
+    plan: list[tuple[str, str]] = []
+    for column in spec.columns:
+        name = column.name
+        if name in ("rkey", "bundle_id"):
+            continue
+        if name == "kind":
+            plan.append(("kind", KIND_OF_CLASS[cls]))
+        elif name == "attributes":
+            plan.append(("attributes", name))
+        elif column.kind == "time":
+            plan.append(("time", name))
+        elif column.kind == "json":
+            plan.append(("list", name))
+        else:
+            plan.append(("attr", ATTRIBUTE_OF_COLUMN.get(name, name)))
+    return tuple(plan)
+
+
+class RowMaker:
+    """Turns records into rows of their table, caching a plan per class."""
+
+    def __init__(self) -> None:
+        self._plans: dict[type[Record], tuple[str, bool, tuple[tuple[str, str], ...]]] = {}
+
+    def plan(self, cls: type[Record]) -> tuple[str, bool, tuple[tuple[str, str], ...]]:
+        found = self._plans.get(cls)
+        if found is None:
+            table = TABLE_OF_CLASS.get(cls)
+            if table is None:
+                raise ValueError(f"the archive cannot store records of class {cls.__name__}")
+            spec = TABLE_BY_NAME[table]
+            found = (table, spec.edge is not None, _plan(cls, spec))
+            self._plans[cls] = found
+        return found
+
+    def row(self, record: Record, bundle_id: str) -> tuple[str, tuple[Any, ...]]:
+        """(table, row) for one record."""
+        table, is_relation, plan = self._plans.get(type(record)) or self.plan(type(record))
+        values: list[Any] = []
+        append = values.append
+        for how, name in plan:
+            if how == "attr":
+                append(getattr(record, name, None))
+            elif how == "time":
+                append(db_time(getattr(record, name, None)))
+            elif how == "attributes":
+                append(encode_attributes(record.attributes))
+            elif how == "kind":
+                append(name)
+            else:
+                append(_json_list(getattr(record, name, None)))
+        if is_relation:
+            content = (bundle_id, *values)
+            return table, (relation_key(content), *content)
+        values.insert(1, bundle_id)
+        return table, tuple(values)
+
+
+def to_row(record: Record, bundle_id: str = "") -> tuple[str, tuple[Any, ...]]:
+    """(table, row) of one record (convenience; ingest uses a shared :class:`RowMaker`)."""
+    return RowMaker().row(record, bundle_id)
+
+
+# ------------------------------------------------------------------- from rows
+
+
+def from_row(table: str, row: Any) -> tuple[str, Record]:
+    """(bundle_id, record) from a row of ``table`` (a mapping or a sequence in column order)."""
+    spec = TABLE_BY_NAME[table]
+    values = dict(zip(spec.column_names, row, strict=True)) if not hasattr(row, "keys") else dict(row)
+    bundle_id = values.pop("bundle_id")
+    attributes = decode_attributes(values.pop("attributes", None))
+    for column in spec.columns:
+        if column.kind == "time" and column.name in values:
+            values[column.name] = py_time(values[column.name])
+    if spec.edge is not None:
+        values.pop("rkey")
+        ident = values.pop("id")
+        cls_r = CLASS_OF_TABLE[table]
+        assert issubclass(cls_r, Relation)
+        formal = [values.pop(name) for name, _key in cls_r.FORMAL]
+        return bundle_id, cls_r(*formal, id=ident, attributes=attributes, **values)
+    ident = values.pop("id")
+    kind = values.pop("kind", None)
+    cls = CLASS_OF_KIND[kind] if kind else CLASS_OF_TABLE[table]
+    kwargs: dict[str, Any] = {}
+    for column in spec.columns:
+        name = column.name
+        if name not in values:
+            continue
+        value = values[name]
+        if column.kind == "json":
+            value = orjson.loads(value) if value else []
+        attr = ATTRIBUTE_OF_COLUMN.get(name, name)
+        if value is None or (value == [] and column.kind == "json"):
+            continue
+        if attr not in cls.IVOA and attr not in {n for n, _k in cls.FORMAL}:
+            continue  # e.g. the value column for a plain entity
+        kwargs[attr] = value
+    record = cls(ident, attributes=attributes, **kwargs)  # type: ignore[call-arg]
+    return bundle_id, record
+
+
+def rows_by_table(records: Iterable[tuple[str, Record]], maker: RowMaker) -> dict[str, list[tuple[Any, ...]]]:
+    """Group the rows of (bundle_id, record) pairs by table."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for bundle_id, record in records:
+        table, row = maker.row(record, bundle_id)
+        bucket = out.get(table)
+        if bucket is None:
+            out[table] = [row]
+        else:
+            bucket.append(row)
+    return out
