@@ -98,6 +98,3 @@ class Report:
         if len(shown) < len(ordered):
             lines.append(f"  ... {len(ordered) - len(shown)} more issue(s) not shown")
         return "\n".join(lines)
-
-    def __bool__(self) -> bool:  # a report is "truthy" when the document is valid
-        return self.valid
