@@ -195,3 +195,22 @@ def test_barycentric_sweeps_remove_avoidable_crossings() -> None:
     sizes = [(30, 20)] * 4
     layout = layered_layout(sizes, [(2, 1), (3, 0)])
     assert layout.crossings == 0
+
+
+def test_a_hub_agent_is_drawn_once_per_column() -> None:
+    doc = Document(namespaces={"ex": "http://example.org/"})
+    software = doc.agent("ex:software", type="SoftwareAgent")
+    for chain in range(5):
+        previous = doc.entity(f"ex:raw{chain}")
+        for step in range(3):
+            act = doc.activity(f"ex:step{chain}-{step}")
+            act.used(previous)
+            act.associated_with(software)
+            previous = doc.entity(f"ex:out{chain}-{step}")
+            previous.generated_by(act)
+    root = parse_svg(dumps_svg(doc))
+    copies = [g for g in node_groups(root) if g.get("data-id") == "ex:software"]
+    assert len(copies) == 3  # one per activity column
+    assert all("drawn 3 times" in g.find(f"{SVG}title").text for g in copies)
+    small = parse_svg(dumps_svg(kitchen_sink()))
+    assert len([g for g in node_groups(small) if g.get("data-id") == "ex:alice"]) == 1

@@ -106,6 +106,8 @@ class GraphNode:
     sublabel: str = ""
     details: list[str] = field(default_factory=list)
     bundle: str | None = None
+    #: Key of the node this one is a copy of (a hub drawn once per column), else None.
+    record: str | None = None
 
 
 @dataclass

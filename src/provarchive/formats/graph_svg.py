@@ -8,6 +8,8 @@ one decimal so that the output is byte-for-byte deterministic.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .graph import (
     DASHED_RELATIONS,
     DEFAULT_EDGE_COLOUR,
@@ -23,7 +25,7 @@ from .graph import (
     text_width,
     truncate,
 )
-from .layout import Layout, Point, layered_layout
+from .layout import HUB_DEGREE, Layout, Point, layered_layout
 
 __all__ = ["render_svg"]
 
@@ -35,12 +37,13 @@ LEGEND_ROW = 26.0
 
 def render_svg(graph: Graph, *, edge_labels: bool = True, legend: bool = True) -> bytes:
     """The SVG document (UTF-8 bytes) for ``graph``."""
+    layer_gap = 150.0 if edge_labels else 70.0
+    layout = _layout(graph, layer_gap)
+    split = _split_hubs(graph, layout.layers)
+    if split is not None:
+        graph, layout = split, _layout(split, layer_gap)
     nodes = list(graph.nodes.values())
-    index = {node.key: i for i, node in enumerate(nodes)}
     sizes = [node_size(node) for node in nodes]
-    # layout edges run from cause (PROV object) to effect (PROV subject): causes on the left
-    flow = [(index[edge.target], index[edge.source]) for edge in graph.edges]
-    layout = layered_layout(sizes, flow, layer_gap=150.0 if edge_labels else 70.0)
 
     legend_lines, legend_height, legend_width = _legend(graph, max(layout.width, 400.0)) if legend else ([], 0.0, 0.0)
     top = MARGIN + legend_height
@@ -67,6 +70,52 @@ def render_svg(graph: Graph, *, edge_labels: bool = True, legend: bool = True) -
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
+def _layout(graph: Graph, layer_gap: float) -> Layout:
+    index = {key: i for i, key in enumerate(graph.nodes)}
+    sizes = [node_size(node) for node in graph.nodes.values()]
+    # layout edges run from cause (PROV object) to effect (PROV subject): causes on the left
+    flow = [(index[edge.target], index[edge.source]) for edge in graph.edges]
+    return layered_layout(sizes, flow, layer_gap=layer_gap)
+
+
+def _split_hubs(graph: Graph, layers: list[int]) -> Graph | None:
+    """A copy of ``graph`` where each hub is drawn once per column it serves, or None.
+
+    A hub is a node that only causes (a software agent associated with every activity,
+    a calibration file used everywhere) with more than ``HUB_DEGREE`` edges reaching
+    several columns. Drawn once, it sends dozens of long edges across the picture;
+    drawn next to each column, its edges are short. Copies keep the record's id
+    (``data-id``) and say in their tooltip that the node is shown several times.
+    """
+    index = {key: i for i, key in enumerate(graph.nodes)}
+    subjects = {edge.source for edge in graph.edges}
+    columns: dict[str, list[int]] = {}
+    for edge in graph.edges:
+        if edge.target not in subjects:
+            columns.setdefault(edge.target, []).append(layers[index[edge.source]])
+    hubs = {
+        key: sorted(set(found)) for key, found in columns.items() if len(found) > HUB_DEGREE and len(set(found)) > 1
+    }
+    if not hubs:
+        return None
+    split = Graph()
+    copy_key: dict[tuple[str, int], str] = {}
+    for key, node in graph.nodes.items():
+        if key not in hubs:
+            split.nodes[key] = node
+            continue
+        for number, column in enumerate(hubs[key]):
+            new_key = key if number == 0 else f"{key}#{number + 1}"
+            copy_key[(key, column)] = new_key
+            details = [*node.details, f"(drawn {len(hubs[key])} times, once per column it is used in)"]
+            split.nodes[new_key] = replace(node, key=new_key, details=details, record=node.key)
+    for edge in graph.edges:
+        if edge.target in hubs:
+            edge = replace(edge, target=copy_key[(edge.target, layers[index[edge.source]])])
+        split.edges.append(edge)
+    return split
+
+
 # ------------------------------------------------------------------------- edges
 
 
@@ -78,6 +127,7 @@ def _draw_edges(
     placed = _LabelSpace()
     labels = ['<g class="edge-labels" font-size="9" text-anchor="middle">']
     out.append('<g class="edges" fill="none">')
+    repeated = _repeated_labels(graph)
     for edge, route in zip(graph.edges, layout.routes):
         stroke, label_colour = EDGE_COLOURS.get(edge.relation, DEFAULT_EDGE_COLOUR)
         dash = ' stroke-dasharray="4,3"' if edge.relation in DASHED_RELATIONS else ""
@@ -109,7 +159,7 @@ def _draw_edges(
             f'<path d="{path}" stroke="{stroke}" stroke-width="1.2"{dash}/>'
             f'<polygon points="{arrow}" fill="{stroke}" stroke="none"/></g>'
         )
-        if edge_labels:
+        if edge_labels and (edge.target, edge.label) not in repeated:
             text = truncate(edge.label, 36)
             width = text_width(text, EDGE_FONT) + 4
             spot = placed.put(anchor, width, EDGE_FONT + 3)
@@ -124,6 +174,19 @@ def _draw_edges(
     out.append("</g>")
     labels.append("</g>")
     return labels if edge_labels else []
+
+
+def _repeated_labels(graph: Graph, limit: int = 3) -> set[tuple[str, str]]:
+    """(node, label) pairs shared by more than ``limit`` edges pointing at one node.
+
+    Sixty "wasAssociatedWith (Software)" labels around one software agent say nothing
+    the legend and the colour do not; those edges stay unlabelled (their tooltip names them).
+    """
+    counts: dict[tuple[str, str], int] = {}
+    for edge in graph.edges:
+        key = (edge.target, edge.label)
+        counts[key] = counts.get(key, 0) + 1
+    return {key for key, count in counts.items() if count > limit}
 
 
 def _onto_shapes(
@@ -222,7 +285,8 @@ def _draw_node(out: list[str], number: int, node: GraphNode, centre: Point, size
     style = NODE_STYLES[node.kind]
     cx, cy = centre
     title = _xml("\n".join(node.details[:MAX_TOOLTIP_LINES] or [node.label]))
-    out.append(f'<g class="node {node.kind}" id="node-{number}" data-id="{_xml(node.key)}"><title>{title}</title>')
+    record = _xml(node.record or node.key)
+    out.append(f'<g class="node {node.kind}" id="node-{number}" data-id="{record}"><title>{title}</title>')
     out.append(_shape(style, cx, cy, size[0], size[1]))
     label, sublabel = truncate(node.label), truncate(node.sublabel, 40)
     baseline = cy + style.font_size * 0.35 - (5.5 if sublabel else 0.0)

@@ -31,6 +31,10 @@ __all__ = ["Layout", "Route", "layered_layout", "count_crossings"]
 
 Point = tuple[float, float]
 
+#: Nodes with more neighbours than this (a software agent of every activity) are not
+#: walked through when choosing the initial order.
+HUB_DEGREE = 8
+
 
 @dataclass
 class Route:
@@ -244,10 +248,12 @@ def _assign_layers(n: int, edges: Sequence[tuple[int, int]]) -> list[int]:
 
 def _initial_order(vertex_layer: list[int], up: list[list[int]], down: list[list[int]]) -> list[list[int]]:
     """Columns filled in depth-first order, so that connected nodes start close together."""
+    # a hub as the root would still spread its whole neighbourhood: start from small nodes first
+    roots = sorted(range(len(vertex_layer)), key=lambda v: (len(up[v]) + len(down[v]) > HUB_DEGREE, v))
     columns = max(vertex_layer, default=-1) + 1
     orders: list[list[int]] = [[] for _ in range(columns)]
     seen = [False] * len(vertex_layer)
-    for root in range(len(vertex_layer)):
+    for root in roots:
         if seen[root]:
             continue
         seen[root] = True
@@ -255,7 +261,10 @@ def _initial_order(vertex_layer: list[int], up: list[list[int]], down: list[list
         while stack:
             node = stack.pop()
             orders[vertex_layer[node]].append(node)
-            for neighbour in reversed(down[node] + up[node]):
+            around = down[node] + up[node]
+            if len(around) > HUB_DEGREE and node != root:
+                continue  # a hub is placed, not walked through: it would drag unrelated nodes along
+            for neighbour in reversed(around):
                 if not seen[neighbour]:
                     seen[neighbour] = True
                     stack.append(neighbour)
@@ -343,6 +352,8 @@ def _vertical_positions(
         gap = node_gap if a < real_nodes and b < real_nodes else lane_gap
         return (heights[a] + heights[b]) / 2 + gap
 
+    degree = [max(1, len(up[v]) + len(down[v])) for v in range(len(heights))]
+
     def relax(column: int, neighbours: list[list[int]] | None) -> None:
         order = orders[column]
         targets: list[float] = []
@@ -350,9 +361,12 @@ def _vertical_positions(
         for node in order:
             around = neighbours[node] if neighbours is not None else up[node] + down[node]
             if around:
-                targets.append(sum(ys[x] for x in around) / len(around))
+                # a hub (an agent of every activity, a calibration file used by many) pulls
+                # each of its neighbours only a little: weight each neighbour by 1/degree
+                pulls = [1.0 / degree[x] for x in around]
+                targets.append(sum(ys[x] * w for x, w in zip(around, pulls)) / sum(pulls))
                 # long-edge lanes pull hard so that long edges stay straight
-                weights.append(len(around) * (1.0 if node < real_nodes else 4.0))
+                weights.append(sum(pulls) * (1.0 if node < real_nodes else 4.0))
             else:
                 targets.append(ys[node])
                 weights.append(0.1)
