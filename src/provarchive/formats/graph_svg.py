@@ -25,7 +25,7 @@ from .graph import (
     text_width,
     truncate,
 )
-from .layout import HUB_DEGREE, Layout, Point, layered_layout
+from .layout import HUB_DEGREE, Layout, Point, column_of, layered_layout
 
 __all__ = ["render_svg"]
 
@@ -37,13 +37,14 @@ LEGEND_ROW = 26.0
 
 def render_svg(graph: Graph, *, edge_labels: bool = True, legend: bool = True) -> bytes:
     """The SVG document (UTF-8 bytes) for ``graph``."""
-    layer_gap = 150.0 if edge_labels else 70.0
-    layout = _layout(graph, layer_gap)
-    split = _split_hubs(graph, layout.layers)
-    if split is not None:
-        graph, layout = split, _layout(split, layer_gap)
+    split = _split_hubs(graph, _columns(graph))
+    graph = split or graph
     nodes = list(graph.nodes.values())
+    index = {key: i for i, key in enumerate(graph.nodes)}
     sizes = [node_size(node) for node in nodes]
+    # layout edges run from cause (PROV object) to effect (PROV subject): causes on the left
+    flow = [(index[edge.target], index[edge.source]) for edge in graph.edges]
+    layout = layered_layout(sizes, flow, layer_gap=150.0 if edge_labels else 70.0)
 
     legend_lines, legend_height, legend_width = _legend(graph, max(layout.width, 400.0)) if legend else ([], 0.0, 0.0)
     top = MARGIN + legend_height
@@ -70,12 +71,9 @@ def render_svg(graph: Graph, *, edge_labels: bool = True, legend: bool = True) -
     return ("\n".join(out) + "\n").encode("utf-8")
 
 
-def _layout(graph: Graph, layer_gap: float) -> Layout:
+def _columns(graph: Graph) -> list[int]:
     index = {key: i for i, key in enumerate(graph.nodes)}
-    sizes = [node_size(node) for node in graph.nodes.values()]
-    # layout edges run from cause (PROV object) to effect (PROV subject): causes on the left
-    flow = [(index[edge.target], index[edge.source]) for edge in graph.edges]
-    return layered_layout(sizes, flow, layer_gap=layer_gap)
+    return column_of(len(index), [(index[edge.target], index[edge.source]) for edge in graph.edges])
 
 
 def _split_hubs(graph: Graph, layers: list[int]) -> Graph | None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Layout", "Route", "layered_layout", "count_crossings"]
+__all__ = ["Layout", "Route", "layered_layout", "count_crossings", "column_of"]
 
 Point = tuple[float, float]
 
@@ -175,6 +175,13 @@ def _spread_ports(
         for rank, (_y, number, end) in enumerate(ends):
             x, _ = routes[number].points[end]
             routes[number].points[end] = (x, ys[node] - span / 2 + rank * step)
+
+
+def column_of(n: int, edges: Sequence[tuple[int, int]]) -> list[int]:
+    """The column each node would get from :func:`layered_layout` (steps 1 and 2 only)."""
+    flipped = _edges_to_reverse(n, edges)
+    flow = [(v, u) if index in flipped else (u, v) for index, (u, v) in enumerate(edges)]
+    return _assign_layers(n, [(u, v) for u, v in flow if u != v])
 
 
 def _link(up: list[list[int]], down: list[list[int]], a: int, b: int) -> None:
