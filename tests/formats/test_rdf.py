@@ -40,9 +40,10 @@ def test_kitchen_sink_round_trip_through_turtle(doc: Document) -> None:
     assert class_names(back) == class_names(doc)
 
 
-def test_turtle_refuses_bundles(doc: Document) -> None:
+def test_turtle_refuses_bundles_and_the_default_switches_to_trig(doc: Document) -> None:
     with pytest.raises(FormatError, match="trig"):
-        rdf.dumps(doc)
+        rdf.dumps(doc, format="turtle")
+    assert differences(doc, rdf.loads(rdf.dumps(doc))) == ([], [])
 
 
 def test_qualified_usage_keeps_role_time_and_id() -> None:

@@ -310,8 +310,12 @@ _ELEMENTS.update(
         "hadPrimarySource": ("wasDerivedFrom", "prov:PrimarySource"),
     }
 )
-_FORMAL_INDEX = {kind: {key[5:]: i for i, key in enumerate(keys)} for kind, keys in W3C_FORMAL.items()}
 _TIME_LOCALS = frozenset(key[5:] for key in TIME_KEYS)
+#: Per statement kind: element tag of each formal argument → (position, is a time).
+_FORMAL_TAGS = {
+    kind: {f"{{{PROV}}}{key[5:]}": (i, key in TIME_KEYS) for i, key in enumerate(keys)}
+    for kind, keys in W3C_FORMAL.items()
+}
 
 
 def _parser() -> etree.XMLParser:
@@ -444,32 +448,39 @@ class _Reader:
             ident = el.get(_PROV_ID)
             if ident is not None and nested:
                 ident = self.qname(ident, nsmap, target)
-            index = _FORMAL_INDEX[kind]
-            formal: list[Any] = [None] * len(index)
+            formal: list[Any] = [None] * len(W3C_FORMAL[kind])
+            is_member = kind == "hadMember"
             attrs: list[tuple[str, Any]] = [("prov:type", QName(implied))] if implied else []
             members: list[str] = []
+            formal_tags = _FORMAL_TAGS[kind]
             for child in el:
                 ctag = child.tag
-                if ctag.__class__ is not str:
+                hit = formal_tags.get(ctag)
+                if hit is not None:
+                    i, is_time = hit
+                    if is_time:
+                        formal[i] = self.time(child)
+                        continue
+                    ref = child.get(_PROV_REF)
+                    if ref is None or nested or is_member:
+                        self.formal(kind, child, ctag[plen:], i, formal, members, nsmap, target)
+                    else:
+                        formal[i] = ref
                     continue
                 key = tags.get(ctag)
                 if key is None:
+                    if ctag.__class__ is not str:
+                        continue  # comments and processing instructions
                     if ctag.startswith(_P):
-                        clocal = ctag[plen:]
-                        i = index.get(clocal)
-                        if i is not None:
-                            self.formal(kind, child, clocal, i, formal, members, nsmap, target)
-                            continue
-                        key = "prov:" + clocal
+                        key = tags[ctag] = "prov:" + ctag[plen:]
                     else:
                         key = self.key(ctag, child.prefix, target)
-                text = child.text
                 if child.get(_XSI_TYPE) is None and child.get(_XML_LANG) is None:
                     if len(child):
                         raise FormatError(
                             "attribute values must be text, not elements", format=FORMAT, line=child.sourceline
                         )
-                    attrs.append((key, text or ""))
+                    attrs.append((key, child.text or ""))
                 else:
                     attrs.append((key, self.value(child, target)))
             if kind == "hadMember":

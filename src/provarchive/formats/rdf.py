@@ -265,15 +265,21 @@ def _bind(graph: Graph, ns: Namespaces) -> None:
         graph.bind("", ns.default, override=True, replace=True)
 
 
-def dumps(doc: Document, *, format: str = "turtle", voprov_uri: str = VOPROV, **_options: Any) -> bytes:
-    """``doc`` as Turtle (``format="turtle"``, the default) or TriG (``format="trig"``)."""
-    fmt = format.lower()
+def dumps(doc: Document, *, format: str | None = None, voprov_uri: str = VOPROV, **_options: Any) -> bytes:
+    """``doc`` as Turtle (``format="turtle"``) or TriG (``format="trig"``).
+
+    Without ``format``, Turtle, unless the document has bundles: Turtle has no named
+    graphs, so such a document is written as TriG (of which Turtle is a subset).
+    """
+    fmt = (format or ("trig" if doc.bundles else "turtle")).lower()
     if fmt in ("ttl", "prov-o", "rdf"):
         fmt = "turtle"
     if fmt not in ("turtle", "trig"):
         raise FormatError(f"unknown RDF syntax {format!r}; use 'turtle' or 'trig'", format=FORMAT)
     if fmt == "turtle" and doc.bundles:
-        raise FormatError("Turtle has no named graphs for bundles; write this document with format='trig'")
+        raise FormatError(
+            "Turtle has no named graphs for bundles; write this document with format='trig'", format=FORMAT
+        )
     ns, statements = to_statements(doc, voprov_uri=voprov_uri)
     dataset = _dataset() if fmt == "trig" else None
     graph: Graph = dataset.default_graph if dataset is not None else Graph(bind_namespaces="none")
