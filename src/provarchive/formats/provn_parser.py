@@ -1,0 +1,521 @@
+"""A fast, hand-written PROV-N parser (W3C PROV-N Recommendation, the whole grammar).
+
+Two paths share one grammar:
+
+* the **fast path** matches a whole statement in the layout that ``prov`` and
+  provarchive write (``used(ex:u1; ex:a, ex:e, -, [prov:role="r"])``, one per line,
+  plain names, strings without escapes) with a single regular expression, then splits
+  it with ``str.split``. Documents of 100k statements are read in well under a
+  second this way;
+* the **general path** is a recursive-descent parser that calls small anchored
+  regular expressions at the current position (no token objects): comments, any
+  spacing, escaped and long strings, ``'qname'`` literals, escaped local names,
+  bundles, namespace declarations. Whatever the fast path does not match goes here,
+  so the fast path is only an optimisation: both produce the same statements, and
+  all errors are reported by the general path, with line, column and what was
+  expected.
+
+Statements become :class:`provarchive.model.w3c.Statement` objects and then records
+through :func:`provarchive.model.w3c.from_statements`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from ..model.document import Bundle, Document
+from ..model.ids import Literal, Namespaces, QName
+from ..model.w3c import TIME_KEYS, W3C_FORMAL, Statement, from_statements
+from ..util import paused_gc
+from .errors import FormatError
+from .typed_values import QNAME_TYPES, normalise_datatype, parse_datetime, typed_value
+
+__all__ = ["parse"]
+
+FORMAT_NAME = "PROV-N"
+
+# --------------------------------------------------------------------------- lexical
+
+# whitespace and comments (// to end of line, /* ... */)
+_SKIP = re.compile(r"(?:\s+|//[^\n]*|/\*.*?\*/)*", re.S)
+_UNCLOSED_COMMENT = re.compile(r"/\*")
+_KEYWORD = re.compile(r"[A-Za-z]+")
+
+# QUALIFIED_NAME [51]: PN_PREFIX ':' PN_LOCAL? | PN_LOCAL. Letters and digits are
+# Python's \w (Unicode); PN_CHARS_OTHERS and the backslash escapes are as in the
+# grammar; ':' is accepted inside a local part, as ProvToolbox writes it.
+_PN_PREFIX = r"[^\W\d_](?:[\w.\-\u00b7]*[\w\-\u00b7])?"
+_ESC = r"\\[=',\-:;\[\]().~_!$&*+/?#@%]"
+_PERCENT = r"%[0-9A-Fa-f]{2}"
+_OTHERS = r"[/@~&+*?#$!]"
+_L_FIRST = rf"(?:\w|{_OTHERS}|{_PERCENT}|{_ESC})"
+_L_MIDDLE = rf"(?:[\w.\-:\u00b7]|{_OTHERS}|{_PERCENT}|{_ESC})"
+_L_LAST = rf"(?:[\w\-:\u00b7]|{_OTHERS}|{_PERCENT}|{_ESC})"
+_PN_LOCAL = rf"{_L_FIRST}(?:{_L_MIDDLE}*{_L_LAST})?"
+_PREFIX_NAME = re.compile(_PN_PREFIX)
+_QNAME = re.compile(rf"{_PN_PREFIX}:(?:{_PN_LOCAL})?|{_PN_LOCAL}")
+_UNESCAPE = re.compile(r"\\(.)")
+
+_IRI = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
+_DATETIME = re.compile(
+    r"-?[0-9]{4,}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?"
+)
+_INT = re.compile(r"-?[0-9]+")
+_STRING = re.compile(r'"((?:[^"\\\n\r]|\\.)*)"', re.S)
+_LONG_STRING = re.compile(r'"""((?:(?:"|"")?(?:[^"\\]|\\.))*)"""', re.S)
+_LANGTAG = re.compile(r"@([a-zA-Z]+(?:-[a-zA-Z0-9]+)*)")
+_ECHAR = re.compile(r"\\(.)", re.S)
+_ECHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+# The fast path: one statement in the canonical layout, with possessive quantifiers so
+# that a line that does not fit fails at once instead of backtracking.
+_FQ = r"(?:[A-Za-z][\w.\-]*+(?<!\.):)?+\w[\w.\-/#]*+(?<!\.)"
+_FDT = r"-?[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})?"
+_FARG = rf"(?:{_FDT}|{_FQ}|-)"
+_FVALUE = rf"(?:(\"[^\"\\\n\r]*+\")(?: %% ({_FQ})|@([A-Za-z]+(?:-[A-Za-z0-9]+)*))?|'({_FQ})'|(-?[0-9]++))"
+_FATTR = rf"({_FQ})={_FVALUE}"
+_FAST_ATTRIBUTE = re.compile(_FATTR)
+_FATTR_NOGROUP = re.sub(r"\((?!\?)", "(?:", _FATTR)
+_FAST = re.compile(
+    rf"\s*+([a-zA-Z]++)\((?:({_FQ}); )?({_FARG}(?:, {_FARG})*+)(?:, \[({_FATTR_NOGROUP}(?:, {_FATTR_NOGROUP})*+)\])?\)"
+)
+
+_ELEMENTS = ("entity", "activity", "agent")
+_DIGITS = frozenset("-0123456789")
+fromisoformat = datetime.fromisoformat
+
+
+class _Container:
+    """Namespaces and statements of the document or of one bundle."""
+
+    __slots__ = ("namespaces", "statements", "prefixes", "good")
+
+    def __init__(self, namespaces: Namespaces) -> None:
+        self.namespaces = namespaces
+        self.statements: list[Statement] = []
+        self.prefixes: set[str] = set()
+        #: Names known to resolve (checked once each).
+        self.good: set[str] = set()
+
+    def refresh(self) -> None:
+        """Call after the namespace declarations: names are checked against them."""
+        self.prefixes = set(self.namespaces) | {"prov", "xsd"}
+        self.good.clear()
+
+    def resolves(self, name: str) -> bool:
+        """True if ``name`` has a declared prefix, or none and there is a default namespace."""
+        prefix, sep, _local = name.partition(":")
+        ok = prefix in self.prefixes if sep else self.namespaces.default is not None
+        if ok:
+            self.good.add(name)
+        return ok
+
+
+class _Parser:
+    """Recursive descent over the text; ``pos`` is always an index into ``text``."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    # errors and positions ---------------------------------------------------------
+
+    def error(self, pos: int, message: str) -> FormatError:
+        text = self.text
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        return FormatError(message, format=FORMAT_NAME, line=line, column=column)
+
+    def found(self, pos: int) -> str:
+        """A short description of what is at ``pos``, for error messages."""
+        if pos >= len(self.text):
+            return "the end of the document"
+        snippet = self.text[pos : pos + 20].split("\n", 1)[0]
+        return repr(snippet)
+
+    def expected(self, pos: int, what: str) -> FormatError:
+        return self.error(pos, f"expected {what}, found {self.found(pos)}")
+
+    # small matchers ---------------------------------------------------------------
+
+    def skip(self, pos: int) -> int:
+        end = _SKIP.match(self.text, pos).end()  # type: ignore[union-attr]
+        if self.text.startswith("/*", end):
+            raise self.error(end, "unterminated comment (/* without */)")
+        return end
+
+    def char(self, pos: int, char: str, what: str | None = None) -> int:
+        pos = self.skip(pos)
+        if not self.text.startswith(char, pos):
+            raise self.expected(pos, what or repr(char))
+        return pos + 1
+
+    def peek(self, pos: int, char: str) -> int | None:
+        """Position after ``char`` if it comes next, else None."""
+        pos = self.skip(pos)
+        return pos + 1 if self.text.startswith(char, pos) else None
+
+    def keyword(self, pos: int) -> tuple[str, int]:
+        pos = self.skip(pos)
+        match = _KEYWORD.match(self.text, pos)
+        if match is None:
+            raise self.expected(pos, "a keyword")
+        return match.group(), match.end()
+
+    def qname(self, pos: int, container: _Container, what: str = "a qualified name") -> tuple[str, int]:
+        pos = self.skip(pos)
+        match = _QNAME.match(self.text, pos)
+        if match is None:
+            raise self.expected(pos, what)
+        name = match.group()
+        if "\\" in name:
+            name = _UNESCAPE.sub(r"\1", name)
+        self.check_prefix(name, container, pos)
+        return name, match.end()
+
+    def check_prefix(self, name: str, container: _Container, pos: int) -> None:
+        prefix, sep, _local = name.partition(":")
+        if sep:
+            if prefix not in container.prefixes:
+                raise self.error(pos, f"the prefix {prefix!r} of {name!r} is not declared")
+        elif container.namespaces.default is None:
+            raise self.error(pos, f"{name!r} has no prefix and there is no default namespace")
+
+    def iri(self, pos: int) -> tuple[str, int]:
+        pos = self.skip(pos)
+        match = _IRI.match(self.text, pos)
+        if match is None:
+            raise self.expected(pos, "a namespace IRI in angle brackets")
+        return _ECHAR.sub(lambda m: m.group(1), match.group(1)), match.end()
+
+    # document structure -----------------------------------------------------------
+
+    def document(self) -> Document:
+        keyword, pos = self.keyword(0)
+        if keyword != "document":
+            raise self.expected(self.skip(0), "'document'")
+        doc_ns = Namespaces()
+        top = _Container(doc_ns)
+        pos = self.namespace_declarations(pos, top)
+        pos, keyword = self.statements(pos, top, ("bundle", "endDocument"))
+        bundles: list[tuple[str, _Container, Namespaces]] = []
+        while keyword == "bundle":
+            bid, pos = self.qname(pos, top, "a bundle identifier")
+            inner = _Container(Namespaces(doc_ns.declared(), doc_ns.default))
+            pos = self.namespace_declarations(pos, inner)
+            pos, keyword = self.statements(pos, inner, ("endBundle",))
+            bundles.append((bid, inner, _own(inner.namespaces, doc_ns)))
+            keyword_start = self.skip(pos)
+            keyword, pos = self.keyword(pos)
+            if keyword not in ("bundle", "endDocument"):
+                raise self.expected(keyword_start, "'bundle' or 'endDocument'")
+        end = self.skip(pos)
+        if end != len(self.text):
+            raise self.expected(end, "the end of the document after 'endDocument'")
+        return self.build(top, bundles)
+
+    def namespace_declarations(self, pos: int, container: _Container) -> int:
+        while True:
+            start = self.skip(pos)
+            match = _KEYWORD.match(self.text, start)
+            if match is None or match.group() not in ("prefix", "default"):
+                container.refresh()
+                return start
+            if match.group() == "default":
+                uri, pos = self.iri(match.end())
+                container.namespaces.default = uri
+                continue
+            prefix_start = self.skip(match.end())
+            prefix = _PREFIX_NAME.match(self.text, prefix_start)
+            if prefix is None:
+                raise self.expected(prefix_start, "a prefix name")
+            uri, pos = self.iri(prefix.end())
+            if prefix.group() not in ("prov", "xsd"):
+                container.namespaces._map[prefix.group()] = uri
+
+    def statements(self, pos: int, container: _Container, ends: tuple[str, ...]) -> tuple[int, str]:
+        """Read statements up to one of the ``ends`` keywords; returns (pos after it, it)."""
+        fast = _FAST.match
+        out = container.statements
+        text = self.text
+        while True:
+            match = fast(text, pos)
+            if match is not None and match.group(1) in W3C_FORMAL:
+                statement = self.fast_statement(match, container)
+                if statement is not None:
+                    out.append(statement)
+                    pos = match.end()
+                    continue
+            start = self.skip(pos)
+            keyword_match = _KEYWORD.match(text, start)
+            if keyword_match is None:
+                raise self.expected(start, "a statement or " + " or ".join(repr(e) for e in ends))
+            keyword = keyword_match.group()
+            if keyword in ends:
+                return keyword_match.end(), keyword
+            if keyword not in W3C_FORMAL:
+                ends_text = " or ".join(repr(e) for e in ends)
+                raise self.error(start, f"unknown statement {keyword!r} (expected a PROV statement or {ends_text})")
+            pos = self.statement(keyword, keyword_match.end(), container)
+
+    # fast path --------------------------------------------------------------------
+
+    def fast_statement(self, match: re.Match[str], container: _Container) -> Statement | None:
+        """The statement of a fast-path match, or None to let the general path decide.
+
+        Names already seen in this container are known to resolve (``good``), so most
+        identifiers and every attribute name cost one set lookup.
+        """
+        kind, ident, args, attrs = match.groups()
+        keys = W3C_FORMAL[kind]
+        values = args.split(", ")
+        good = container.good
+        if kind in _ELEMENTS:
+            if ident is not None:
+                return None
+            ident = values[0]
+            del values[0]
+            if ident not in good and not container.resolves(ident):
+                return None
+        elif ident is not None and ident not in good and not container.resolves(ident):
+            return None
+        n_keys = len(keys)
+        if len(values) > n_keys:
+            return None
+        formal: list[Any] = []
+        append = formal.append
+        for key, value in zip(keys, values):
+            if value == "-":
+                append(None)
+            elif key in TIME_KEYS:
+                try:
+                    append(fromisoformat(value))
+                except ValueError:
+                    return None
+            elif value in good or (value[0] not in _DIGITS and container.resolves(value)):
+                append(value)
+            else:
+                return None
+        if len(formal) < n_keys:
+            formal.extend([None] * (n_keys - len(formal)))
+        attributes: list[tuple[str, Any]] = []
+        if attrs:
+            for key, string, datatype, lang, qname, number in _FAST_ATTRIBUTE.findall(attrs):
+                if key not in good and not container.resolves(key):
+                    return None
+                if string:
+                    if datatype:
+                        value = self.typed(string[1:-1], datatype, container, -1)
+                        if value is None:
+                            return None
+                    elif lang:
+                        value = Literal(string[1:-1], lang=lang)
+                    else:
+                        value = string[1:-1]
+                elif qname:
+                    if qname not in good and not container.resolves(qname):
+                        return None
+                    value = QName(qname)
+                else:
+                    value = int(number)
+                attributes.append((key, value))
+        if kind not in _ELEMENTS:
+            if formal[0] is None:
+                return None  # the general path reports it
+            if ident is not None and ident.startswith("_:"):
+                ident = None
+        return Statement(kind, ident, formal, attributes)
+
+    def typed(self, lexical: str, datatype: str, container: _Container, pos: int) -> Any:
+        """The value of ``"lexical" %% datatype``; None (fast path) or error if unusable."""
+        datatype = normalise_datatype(datatype, container.namespaces)
+        if (
+            datatype in QNAME_TYPES
+            or container.namespaces.expand(datatype) == "http://www.w3.org/ns/prov#QUALIFIED_NAME"
+        ):
+            if not _QNAME.fullmatch(lexical):
+                if pos < 0:
+                    return None
+                raise self.error(pos, f"{lexical!r} is typed {datatype} but is not a qualified name")
+            if pos < 0:
+                if not container.resolves(lexical):
+                    return None
+            else:
+                self.check_prefix(lexical, container, pos)
+            return QName(lexical)
+        if not datatype.startswith("xsd:"):
+            if pos < 0:
+                if not container.resolves(datatype):
+                    return None
+            else:
+                self.check_prefix(datatype, container, pos)
+            return Literal(lexical, datatype)
+        return typed_value(lexical, datatype)
+
+    # general path -----------------------------------------------------------------
+
+    def statement(self, kind: str, pos: int, container: _Container) -> int:
+        """Parse one statement after its keyword; returns the position after ')'."""
+        keys = W3C_FORMAL[kind]
+        pos = self.char(pos, "(", f"'(' after {kind!r}")
+        ident: str | None = None
+        formal: list[Any] = []
+        attributes: list[tuple[str, Any]] = []
+        if kind in _ELEMENTS:
+            ident, pos = self.qname(pos, container, f"the identifier of the {kind}")
+        else:
+            # optional "id ;" (or "- ;")
+            start = self.skip(pos)
+            if self.text.startswith("-", start) and (after := self.peek(start + 1, ";")) is not None:
+                pos = after
+            else:
+                match = _QNAME.match(self.text, start)
+                if match is not None and (after := self.peek(match.end(), ";")) is not None:
+                    ident, _ = self.qname(start, container)
+                    pos = after
+            first_at = self.skip(pos)
+            value, pos = self.argument(pos, container, keys[0], kind)
+            if value is None:
+                raise self.error(first_at, f"a {kind} needs {keys[0]}: its first argument cannot be '-'")
+            formal.append(value)
+        while True:
+            after_comma = self.peek(pos, ",")
+            if after_comma is None:
+                break
+            pos = after_comma
+            bracket = self.peek(pos, "[")
+            if bracket is not None:
+                pos = self.attributes(bracket, container, attributes)
+                break
+            if len(formal) >= len(keys):
+                raise self.expected(self.skip(pos), f"'[' (a {kind} has at most {len(keys)} arguments)")
+            value, pos = self.argument(pos, container, keys[len(formal)], kind)
+            formal.append(value)
+        end = self.skip(pos)
+        if not self.text.startswith(")", end):
+            raise self.expected(end, "',' or ')'")
+        formal.extend([None] * (len(keys) - len(formal)))
+        if kind not in _ELEMENTS and ident is not None and ident.startswith("_:"):
+            ident = None
+        container.statements.append(Statement(kind, ident, formal, attributes))
+        return end + 1
+
+    def argument(self, pos: int, container: _Container, key: str, kind: str) -> tuple[Any, int]:
+        start = self.skip(pos)
+        text = self.text
+        if key in TIME_KEYS:
+            match = _DATETIME.match(text, start)
+            if match is not None:
+                parsed = parse_datetime(match.group())
+                if parsed is None:
+                    raise self.error(start, f"{match.group()!r} is not a valid time")
+                return parsed, match.end()
+            if text.startswith("-", start):
+                return None, start + 1
+            raise self.expected(start, f"a time or '-' for {key} of {kind}")
+        if text.startswith("-", start) and not _QNAME.match(text, start):
+            return None, start + 1
+        if _DATETIME.match(text, start):
+            raise self.expected(start, f"an identifier or '-' for {key} of {kind} (a time cannot go there)")
+        return self.qname(start, container, f"an identifier or '-' for {key} of {kind}")
+
+    def attributes(self, pos: int, container: _Container, out: list[tuple[str, Any]]) -> int:
+        """Parse ``attr=literal, ...]`` after '['; returns the position after ']'."""
+        after = self.peek(pos, "]")
+        if after is not None:
+            return after
+        while True:
+            key, pos = self.qname(pos, container, "an attribute name")
+            pos = self.char(pos, "=", f"'=' after the attribute name {key!r}")
+            value, pos = self.literal(pos, container)
+            out.append((key, value))
+            end = self.skip(pos)
+            if self.text.startswith(",", end):
+                pos = end + 1
+                continue
+            if self.text.startswith("]", end):
+                return end + 1
+            raise self.expected(end, "',' or ']' in the attribute list")
+
+    def literal(self, pos: int, container: _Container) -> tuple[Any, int]:
+        start = self.skip(pos)
+        text = self.text
+        if text.startswith('"', start):
+            match = _LONG_STRING.match(text, start) if text.startswith('"""', start) else None
+            if match is None:
+                match = _STRING.match(text, start)
+            if match is None:
+                raise self.error(start, "unterminated string (a short string cannot span lines)")
+            lexical = match.group(1)
+            if "\\" in lexical:
+                lexical = self.unescape(lexical, start)
+            pos = match.end()
+            lang = _LANGTAG.match(text, pos)
+            if lang is not None:
+                return Literal(lexical, lang=lang.group(1)), lang.end()
+            after = self.skip(pos)
+            if text.startswith("%%", after):
+                datatype, pos = self.qname(after + 2, container, "a datatype after '%%'")
+                return self.typed(lexical, datatype, container, after + 2), pos
+            return lexical, pos
+        if text.startswith("'", start):
+            match = _QNAME.match(text, start + 1)
+            if match is None or not text.startswith("'", match.end()):
+                raise self.expected(start, "a qualified name literal such as 'ex:thing'")
+            name = match.group()
+            if "\\" in name:
+                name = _UNESCAPE.sub(r"\1", name)
+            self.check_prefix(name, container, start + 1)
+            return QName(name), match.end() + 1
+        match = _INT.match(text, start)
+        if match is not None:
+            return int(match.group()), match.end()
+        raise self.expected(start, 'a literal ("string", "value" %% xsd:type, \'prefix:name\' or an integer)')
+
+    def unescape(self, lexical: str, pos: int) -> str:
+        def replace(match: re.Match[str]) -> str:
+            char = match.group(1)
+            if char not in _ECHARS:
+                raise self.error(pos, f"unknown escape \\{char} in a string")
+            return _ECHARS[char]
+
+        return _ECHAR.sub(replace, lexical)
+
+    # result -----------------------------------------------------------------------
+
+    def build(self, top: _Container, bundles: list[tuple[str, _Container, Namespaces]]) -> Document:
+        doc = Document(namespaces=top.namespaces.copy())
+        from_statements(top.statements, top.namespaces, doc)
+        for bid, inner, own in bundles:
+            bundle: Bundle = doc.bundle(bid)
+            from_statements(inner.statements, inner.namespaces, bundle)
+            bundle.namespaces = own
+        return doc
+
+
+def _own(namespaces: Namespaces, parent: Namespaces) -> Namespaces:
+    """The prefixes a bundle declares itself (not those it inherits from the document)."""
+    own = Namespaces(default=namespaces.default)
+    inherited = parent.declared()
+    for prefix, uri in namespaces.declared().items():
+        if inherited.get(prefix) != uri:
+            own._map[prefix] = uri
+    return own
+
+
+def parse(data: bytes | str) -> Document:
+    """Read a PROV-N document; bad input raises FormatError with line and column."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            raise FormatError("the document is not UTF-8", format=FORMAT_NAME, line=line, column=column) from None
+    else:
+        text = data
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    with paused_gc():
+        return _Parser(text).document()
