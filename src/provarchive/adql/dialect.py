@@ -167,8 +167,13 @@ class ADQL(Dialect):
         # ADQL's scalar functions (and geometry, to name it in the refusal) stay anonymous
         # calls; lower_function() gives them their exact meaning on each backend.
         FUNCTIONS = {
-            **{name: builder for name, builder in parser.Parser.FUNCTIONS.items()},
+            **parser.Parser.FUNCTIONS,
             **{name: _anonymous(name) for name in (*ADQL_FUNCTIONS, *GEOMETRY_FUNCTIONS)},
+        }
+        FUNCTION_PARSERS = {
+            name: function_parser
+            for name, function_parser in parser.Parser.FUNCTION_PARSERS.items()
+            if name not in ADQL_FUNCTIONS and name not in GEOMETRY_FUNCTIONS
         }
 
 

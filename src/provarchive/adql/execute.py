@@ -80,7 +80,9 @@ def open_sqlite_readonly(main: str | Path, attached: Mapping[str, str | Path] | 
 def _authorizer(readable: set[str]) -> Any:
     def authorize(action: int, arg1: str | None, arg2: str | None, database: str | None, trigger: str | None) -> int:
         if action in _ALLOWED_ACTIONS:
-            if action == sqlite3.SQLITE_READ and database is not None and database not in readable:
+            if action == sqlite3.SQLITE_READ and (
+                (database is not None and database not in readable) or (arg1 or "").lower().startswith("sqlite_")
+            ):
                 return sqlite3.SQLITE_DENY
             return sqlite3.SQLITE_OK
         if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in SQLITE_FUNCTIONS:
