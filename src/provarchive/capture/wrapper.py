@@ -1,0 +1,335 @@
+"""``provarchive run [OPTIONS] -- CMD ARGS...``: record any command as an activity.
+
+The command runs directly from its argv list (``posix_spawnp``, never a shell, so
+``;``, ``|``, ``$(...)`` in arguments stay literal) with the wrapper's environment plus
+``PROVARCHIVE_SPOOL`` and ``PROVARCHIVE_PARENT_ACTIVITY``, so that a Python tool inside
+it that uses :func:`provarchive.capture.activity` records its own steps nested under the
+command in the same spool. The wrapper's exit status is the command's (``128 + N`` when
+the command was killed by signal N, ``127`` when it could not be started).
+
+Recorded: declared inputs (``--used``), declared outputs (``--generated``; for a
+directory, the files created or changed in it, found by comparing snapshots before and
+after), parameters, stdout/stderr as entities (``--capture-output``), exit status,
+signal, CPU time and peak memory of the command, and the environment.
+
+Fixed overhead budget: 30 ms over the bare command (DESIGN.md). This module therefore
+imports only the recorder (no typer, no model, no json, no subprocess); the model and
+formats are loaded only after the command has finished, when ``-o`` or ``--archive``
+asks for a document.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+
+from .recorder import RecordedActivity
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs ~10 ms to import on the fast path
+    from typing import Any
+
+__all__ = ["main", "build_parser", "split_role"]
+
+EXIT_CANNOT_RUN = 127
+EXIT_USAGE = 2
+
+
+def build_parser() -> Any:
+    import argparse
+
+    class Formatter(argparse.HelpFormatter):
+        """Asks the terminal width from ``os``: the default formatter imports shutil (~3 ms)."""
+
+        def __init__(self, prog: str) -> None:
+            try:
+                width = os.get_terminal_size(2).columns
+            except OSError:
+                width = 100
+            super().__init__(prog, width=max(width - 2, 40))
+
+    parser = argparse.ArgumentParser(
+        prog="provarchive run",
+        formatter_class=Formatter,
+        description="Run a command and record its provenance (inputs, outputs, parameters, environment).",
+        epilog="Example: provarchive run --used raw.fits:events --generated out/ -o prov.json -- calib raw.fits out/",
+    )
+    parser.add_argument("--name", help="activity name (default: the command's file name)")
+    parser.add_argument("--used", action="append", default=[], metavar="PATH[:ROLE]", help="declared input")
+    parser.add_argument(
+        "--generated", action="append", default=[], metavar="PATH_OR_DIR[:ROLE]", help="declared output"
+    )
+    parser.add_argument("--param", action="append", default=[], metavar="K=V", help="parameter to record")
+    parser.add_argument("--config", action="append", default=[], metavar="PATH", help="configuration file")
+    parser.add_argument("--description", metavar="NAME_OR_ID", help="ActivityDescription this run follows")
+    parser.add_argument("--capture-output", action="store_true", help="record stdout and stderr as entities")
+    parser.add_argument("--hash", choices=("full", "deferred", "stat"), help="hashing of files (default full)")
+    parser.add_argument("--git", action="store_true", help="record the git state of the working directory")
+    parser.add_argument("--spool", metavar="PATH", help="JSON-Lines spool to append to")
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("-o", "--output", metavar="FILE", help="write the provenance document here")
+    target.add_argument("--archive", metavar="URL", help="upload the provenance to this archive")
+    parser.add_argument("--format", metavar="FMT", help="format of -o (default: from the file extension)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no messages from provarchive itself")
+    parser.add_argument("command", nargs="*", help="the command and its arguments (after --)")
+    return parser
+
+
+def split_role(spec: str) -> tuple[str, str | None]:
+    """``PATH[:ROLE]`` → (path, role). A spec that is an existing path is never split."""
+    path, sep, role = spec.rpartition(":")
+    if not sep or not path or os.path.lexists(spec) or "/" in role:
+        return spec, None
+    return path, role or None
+
+
+def _say(message: str, quiet: bool) -> None:
+    if not quiet:
+        with contextlib.suppress(OSError):
+            os.write(2, f"provarchive run: {message}\n".encode("utf-8", "replace"))
+
+
+def _snapshot(root: str) -> dict[str, tuple[int, int, int]]:
+    """``{path: (size, mtime_ns, inode)}`` of every file under ``root``."""
+    found: dict[str, tuple[int, int, int]] = {}
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as listing:
+                for entry in listing:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        elif entry.is_file():
+                            st = entry.stat()
+                            found[entry.path] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    return found
+
+
+class _Tee:
+    """Copies a pipe to one of our file descriptors and to a capture file (a thread)."""
+
+    def __init__(self, read_fd: int, echo_fd: int, path: str) -> None:
+        import threading
+
+        self.read_fd, self.echo_fd, self.path = read_fd, echo_fd, path
+        self.thread = threading.Thread(target=self._run, daemon=True, name=f"provarchive-tee-{echo_fd}")
+        self.thread.start()
+
+    def _run(self) -> None:
+        with open(self.path, "wb") as out:
+            while True:
+                try:
+                    chunk = os.read(self.read_fd, 1 << 16)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out.write(chunk)
+                with contextlib.suppress(OSError):
+                    os.write(self.echo_fd, chunk)
+        os.close(self.read_fd)
+
+    def join(self) -> None:
+        self.thread.join()
+
+
+def _spawn(command: list[str], env: dict[str, str], capture: dict[int, int] | None) -> int:
+    import signal
+
+    file_actions = [(os.POSIX_SPAWN_DUP2, w, fd) for fd, w in (capture or {}).items()]
+    return os.posix_spawnp(
+        command[0],
+        command,
+        env,
+        file_actions=file_actions or None,
+        setsigdef=(signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGPIPE),
+    )
+
+
+def _wait(pid: int) -> tuple[int, Any]:
+    """Wait for ``pid`` while forwarding SIGTERM/SIGHUP to it; returns (wait status, its rusage).
+
+    SIGINT from a terminal already reaches the whole process group, so the wrapper only
+    ignores it (and records the command's reaction); a batch system's SIGTERM is sent to
+    the wrapper alone and is passed on.
+    """
+    import signal
+
+    def forward(signum: int, _frame: Any) -> None:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, lambda *_: None)
+    try:
+        while True:
+            try:
+                _pid, status, usage = os.wait4(pid, 0)
+                return status, usage
+            except ChildProcessError:  # pragma: no cover - reaped elsewhere
+                return 0, None
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of ``provarchive run``; returns the command's exit status."""
+    if "--" in argv:
+        split = argv.index("--")
+        options, command = argv[:split], argv[split + 1 :]
+    else:
+        options, command = argv, []
+    parser = build_parser()
+    args = parser.parse_args(options)
+    if args.command:
+        if command:
+            parser.error(f"unexpected arguments before --: {' '.join(args.command)}")
+        command = args.command
+    if not command:
+        parser.error("no command given; usage: provarchive run [OPTIONS] -- CMD ARGS...")
+    parameters: dict[str, str] = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            parser.error(f"--param {item!r}: expected K=V")
+        parameters[key] = value
+    if args.format and not args.output:
+        parser.error("--format applies to -o/--output")
+    return _run(args, command, parameters)
+
+
+def _run(args: Any, command: list[str], parameters: dict[str, str]) -> int:
+    from .environment import mask_argv
+
+    user_spool = args.spool or os.environ.get("PROVARCHIVE_SPOOL")
+    act = RecordedActivity(
+        args.name or os.path.basename(command[0]),
+        spool=args.spool,
+        description=args.description,
+        parameters=parameters,
+        hash=args.hash,
+        git=bool(args.git),
+    )
+    try:
+        act.start()
+    except ValueError as exc:
+        _say(str(exc), False)
+        return EXIT_USAGE
+    act.attribute("pa:command", " ".join(mask_argv(command)))
+    for spec in args.used:
+        path, role = split_role(spec)
+        act.used(path, role)
+    for path in args.config:
+        act.config_file(path)
+    outputs = [split_role(spec) for spec in args.generated]
+    snapshots = {path: _snapshot(path) for path, _role in outputs if os.path.isdir(path)}
+
+    env = dict(os.environ)
+    env["PROVARCHIVE_SPOOL"] = act.spool_path or ""
+    env["PROVARCHIVE_PARENT_ACTIVITY"] = act.id
+    capture_files: dict[int, str] = {}
+    tees: list[_Tee] = []
+    pipes: dict[int, int] = {}
+    if args.capture_output:
+        base = os.path.splitext(act.spool_path or "run")[0] + "-" + act.id.rpartition("-")[2][:12]
+        for fd, label in ((1, "stdout"), (2, "stderr")):
+            read_fd, write_fd = os.pipe()
+            pipes[fd] = write_fd
+            capture_files[fd] = f"{base}.{label}.txt"
+            tees.append(_Tee(read_fd, fd, capture_files[fd]))
+    started = time.time()
+    signal_number: int | None = None
+    try:
+        pid = _spawn(command, env, pipes)
+    except OSError as exc:
+        for write_fd in pipes.values():
+            os.close(write_fd)
+        for tee in tees:
+            tee.join()
+        message = f"cannot run {command[0]!r}: {exc.strerror or exc}"
+        _say(message, args.quiet)
+        act.finish(outcome=("failed", EXIT_CANNOT_RUN, message))
+        return _deliver(act, args, user_spool, EXIT_CANNOT_RUN)
+    for write_fd in pipes.values():
+        os.close(write_fd)
+    status, child_usage = _wait(pid)
+    for tee in tees:
+        tee.join()
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        signal_number, code = -code, 128 - code
+    usage = {
+        "max_rss_kib": int(child_usage.ru_maxrss) if child_usage is not None else 0,
+        "cpu_user_s": round(child_usage.ru_utime, 6) if child_usage is not None else 0.0,
+        "cpu_system_s": round(child_usage.ru_stime, 6) if child_usage is not None else 0.0,
+        "wall_s": round(time.time() - started, 6),
+    }
+
+    for fd, path in capture_files.items():
+        act.generated(path, "stdout" if fd == 1 else "stderr")
+    for path, role in outputs:
+        if path in snapshots or os.path.isdir(path):
+            old = snapshots.get(path, {})
+            new = _snapshot(path)
+            changed = sorted(p for p, ident in new.items() if old.get(p) != ident)
+            if changed:
+                act.generated_collection(changed, role, name=os.path.basename(os.path.abspath(path)))
+            else:
+                act.attribute("pa:warning", f"declared output directory {path} has no new or changed files")
+        else:
+            act.generated(path, role)
+
+    if signal_number is not None:
+        outcome = ("killed", code, f"terminated by signal {signal_number}")
+    else:
+        outcome = ("completed" if code == 0 else "failed", code, None)
+    extra = {"signal": signal_number} if signal_number is not None else None
+    act.finish(outcome=outcome, usage=usage, extra=extra)
+    return _deliver(act, args, user_spool, code)
+
+
+def _deliver(act: RecordedActivity, args: Any, user_spool: str | None, code: int) -> int:
+    """Write ``-o`` or upload to ``--archive``; never changes the command's exit status."""
+    spool = act.spool_path
+    if spool is None:
+        return code
+    if args.hash == "deferred":
+        from .recorder import wait_for_deferred_hashes
+
+        wait_for_deferred_hashes()
+    if args.output:
+        try:
+            from ..formats import write
+            from .spool import compile_spool
+
+            write(compile_spool(spool), args.output, args.format)
+        except Exception as exc:  # the command's result must survive any provenance failure
+            _say(f"could not write {args.output}: {exc}; the events are kept in {spool}", False)
+            return code
+        if not user_spool:
+            with contextlib.suppress(OSError):
+                os.unlink(spool)
+    elif args.archive:
+        from .upload import upload
+
+        result = upload(spool, args.archive)
+        if not result.ok:
+            _say(
+                f"upload to {args.archive} failed ({result.error}); spool kept at {spool} "
+                f"(retry: provarchive spool upload {spool} --archive {args.archive})",
+                args.quiet,
+            )
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(sys.argv[1:]))
