@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## run: start the service on the embedded default archive (until it exists, the CLI demonstration)
+## run: start the job service on 127.0.0.1 with the example job definitions (SQLite archive under DATA_DIR)
+DATA_DIR ?= $(CURDIR)/data
 run: $(STAMP)
-	$(BIN)/provarchive demo --output demo-output
+	PROVARCHIVE_DATA_DIR=$(DATA_DIR) $(BIN)/provarchive serve --host 127.0.0.1 --examples
 
 ## test: run the whole test suite
 test: $(STAMP)

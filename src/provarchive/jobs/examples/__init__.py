@@ -1,0 +1,1 @@
+"""Example job definitions (YAML) and the small astronomy programs they run."""

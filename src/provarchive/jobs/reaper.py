@@ -1,0 +1,124 @@
+"""Job destruction and restart reconciliation: the job database stays the truth.
+
+* :func:`reconcile` runs at every start. An EXECUTING job whose process still runs
+  (same pid *and* same process start time) is adopted; one whose process ended while
+  the service was down is finished from the exit status the runner shim wrote; one
+  that left no status ends in ERROR with a reason. QUEUED jobs simply stay queued and
+  the executor takes them.
+* :class:`Reaper` deletes jobs past their destruction time: files and rows go, but
+  the provenance of their results stays in the archive, marked invalidated.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from typing import TYPE_CHECKING
+
+from .executors.base import Outcome
+from .executors.local import read_outcome
+from .models import Job, utc_ms
+from .phases import Phase
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .service import JobService
+
+__all__ = ["reconcile", "destroy", "Reaper"]
+
+log = logging.getLogger("provarchive.jobs.reaper")
+
+
+def reconcile(service: JobService) -> dict[str, int]:
+    """Bring EXECUTING jobs of a previous run to a correct phase; counts by what was done."""
+    counts = {"adopted": 0, "finished": 0, "lost": 0}
+    for job in service.store.jobs_in_phase(Phase.EXECUTING):
+        if service.executor.adopt(job):
+            counts["adopted"] += 1
+            continue
+        outcome = read_outcome(str(service.job_dir(job) / "exit.json"))
+        if outcome is not None:
+            counts["finished"] += 1
+        else:
+            counts["lost"] += 1
+            outcome = Outcome(
+                exit_code=None,
+                lost=True,
+                message=(
+                    "the service stopped while this job was running and its process is gone "
+                    "without an exit status (killed with the service or by the system)"
+                    if job.pid
+                    else "the service stopped before this job's process was started"
+                ),
+            )
+        service.finished(job.id, outcome)
+    if any(counts.values()):
+        log.info("reconciled jobs of a previous run", extra=counts)
+    return counts
+
+
+def destroy(service: JobService, job: Job) -> None:
+    """Remove a job's files and rows; its result entities stay in the archive, invalidated."""
+    if job.activity_id and service.archive is not None:
+        try:
+            _invalidate_results(service, job)
+        except Exception:  # the job goes anyway; the archive keeps what it had
+            log.exception("could not mark the results of job %s invalidated", job.id)
+    shutil.rmtree(service.job_dir(job), ignore_errors=True)
+    service.store.delete_job(job.id)
+
+
+def _invalidate_results(service: JobService, job: Job) -> None:
+    from ..model import Document
+
+    full = service.store.get_job(job.id) or job
+    entity_ids = [r.entity_id for r in full.results if r.entity_id]
+    if not entity_ids:
+        return
+    now = utc_ms()
+    invalidate = getattr(service.archive, "invalidate", None)
+    if invalidate is not None:
+        invalidate(entity_ids, now)
+        return
+    # No dedicated call: record the destruction as provenance (wasInvalidatedBy) instead.
+    doc = Document()
+    doc.add_namespace("pa", "urn:provarchive:")
+    activity = doc.activity(f"pa:destruction-{job.id}", now, now, name=f"destruction of job {job.id}")
+    from ..model.records import WasInvalidatedBy
+
+    for entity_id in entity_ids:
+        doc.add(WasInvalidatedBy(entity_id, activity.id, time=now))
+    service.archive.ingest(doc)
+
+
+class Reaper:
+    """A thread that destroys expired jobs every ``interval_s`` seconds."""
+
+    def __init__(self, service: JobService, interval_s: float = 60.0) -> None:
+        self.service = service
+        self.interval_s = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="jobs-reaper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run_once(self) -> int:
+        """Destroy every job past its destruction time now; how many were destroyed."""
+        expired = self.service.store.expired_jobs(utc_ms())
+        for job in expired:
+            if job.phase is Phase.EXECUTING:
+                self.service.executor.abort(job)
+            destroy(self.service, job)
+            log.info("job destroyed", extra={"job": job.id})
+        return len(expired)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("reaper pass failed")

@@ -1,0 +1,562 @@
+"""JobService: every UWS operation and every job rule, independent of HTTP.
+
+Web handlers call one method each; the executor calls the :class:`ExecutionHost`
+methods (``next_queued``, ``claim``, ``started``, ``finished``). Phase rules are asked
+of :mod:`.phases`; rows are written by :class:`.storage.JobStore`; files live under
+``<jobs_dir>/<job id>/`` (``inputs/``, ``work/``, ``stdout.txt``, ``stderr.txt``,
+``exit.json``, ``provenance.json``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .definitions import JobDefinition, ParameterError, load_definition, render_command, validate_parameters
+from .errors import PermissionDeniedError, UnknownJobError, UsageError
+from .executors.base import Executor, LaunchSpec, Outcome
+from .inputs import InputLimits, Upload, fetch_archive_entity, fetch_url, store_upload
+from .models import Job, JobInput, JobParameter, User, utc_ms
+from .outputs import collect_outputs, describe_failure
+from .phases import ACTIVE, WAITABLE, Phase, require_editable, require_transition
+from .storage import JobStore
+
+__all__ = ["JobService", "JobServiceConfig"]
+
+log = logging.getLogger("provarchive.jobs")
+
+
+@dataclass
+class JobServiceConfig:
+    """What the service needs to know; built from ``ServiceSettings`` by the app."""
+
+    jobs_dir: Path
+    """Where job directories (inputs, working directory, logs) are created."""
+    max_active_jobs_per_user: int = 50
+    """QUEUED + EXECUTING jobs one owner may have; more PHASE=RUN requests get 403."""
+    default_destruction_days: float = 7.0
+    """A job is destroyed this long after creation unless the client asks otherwise."""
+    max_destruction_days: float = 30.0
+    """Later destruction requests are cut back to this (UWS lets the server override)."""
+    wait_max_s: float = 60.0
+    """Longest a WAIT request blocks, whatever the client asks (proxies cut longer ones)."""
+    input_limits: InputLimits = field(default_factory=InputLimits)
+    voprov_namespace: str | None = None
+    """URI for the IVOA terms in job provenance (None: the model's default)."""
+    capture_provenance: bool = True
+    """Build and ingest a provenance document for every finished job."""
+
+
+class JobService:
+    """The UWS job domain: create, update, run, abort, delete, wait; and job completion."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        executor: Executor,
+        config: JobServiceConfig,
+        *,
+        archive: Any = None,
+    ) -> None:
+        self.store = store
+        self.executor = executor
+        self.config = config
+        self.archive = archive
+        self._definitions: dict[tuple[str, str], JobDefinition] = {}
+        self._changed = threading.Condition()
+
+    # -------------------------------------------------------------- life cycle
+
+    def start(self) -> None:
+        """Create tables, reconcile jobs left by a previous run, then start executing."""
+        from .reaper import reconcile
+
+        self.store.create_schema()
+        self.config.jobs_dir.mkdir(parents=True, exist_ok=True)
+        reconcile(self)
+        self.executor.start(self)
+
+    def stop(self) -> None:
+        """Stop dispatching; running jobs continue and are adopted at the next start."""
+        self.executor.shutdown()
+
+    # -------------------------------------------------------------- definitions
+
+    def add_definition(self, definition: JobDefinition) -> bool:
+        """Store a definition version; False if that exact version is already there."""
+        added = self.store.add_definition(definition.name, definition.version, definition.to_yaml(), utc_ms())
+        self._definitions[(definition.name, definition.version)] = definition
+        return added
+
+    def get_definition(self, name: str, version: str | None = None) -> JobDefinition:
+        """The newest version of ``name`` (or the given version); UnknownJobError if absent."""
+        if version is not None and (name, version) in self._definitions:
+            return self._definitions[(name, version)]
+        found = self.store.definition_body(name, version)
+        if found is None:
+            raise UnknownJobError(f"no job definition {name!r}" + (f" version {version!r}" if version else ""))
+        definition = self._definitions.get((name, found[0]))
+        if definition is None:
+            definition = load_definition(found[1], f"{name} {found[0]}")
+            self._definitions[(name, found[0])] = definition
+        return definition
+
+    def list_definitions(self) -> list[JobDefinition]:
+        """The newest version of every definition, by name."""
+        names = sorted({name for name, _, _ in self.store.definition_versions()})
+        return [self.get_definition(name) for name in names]
+
+    def definition_versions(self, name: str) -> list[str]:
+        """Every stored version of ``name``, oldest first."""
+        return [v for n, v, _ in self.store.definition_versions() if n == name]
+
+    # -------------------------------------------------------------------- jobs
+
+    def create_job(
+        self,
+        jobdef_name: str,
+        caller: User | None,
+        parameters: Sequence[tuple[str, str]],
+        uploads: Mapping[str, Upload] | None = None,
+        *,
+        run_id: str | None = None,
+        execution_duration: str | None = None,
+        destruction: str | None = None,
+        run: bool = False,
+    ) -> Job:
+        """Create a PENDING job (QUEUED at once when ``run``); every value is checked first."""
+        definition = self.get_definition(jobdef_name)
+        now = utc_ms()
+        job = Job(
+            id=uuid.uuid4().hex,
+            jobdef_name=definition.name,
+            jobdef_version=definition.version,
+            owner=caller.name if caller else None,
+            phase=Phase.PENDING,
+            creation_time=now,
+            destruction=now + timedelta(days=self.config.default_destruction_days),
+            execution_duration=definition.execution_duration,
+            run_id=run_id,
+        )
+        if execution_duration is not None:
+            job.execution_duration = self._check_duration(definition, execution_duration)
+        if destruction is not None:
+            job.destruction = self._check_destruction(job, destruction)
+        job_dir = self.config.jobs_dir / job.id
+        values, input_values = self._split_inputs(definition, parameters)
+        try:
+            checked = validate_parameters(definition, values, complete=run)
+        except ParameterError as exc:
+            raise UsageError(str(exc)) from None
+        if run:
+            self._check_can_run(caller)
+        job_dir.mkdir(parents=True)
+        try:
+            job.inputs = self._gather_inputs(definition, job_dir / "inputs", input_values, uploads or {}, complete=run)
+            job.parameters = [JobParameter(k, v) for k, v in checked.items()] + _input_parameters(job.inputs)
+            job.workdir = str(job_dir / "work")
+            if run:
+                job.phase, job.queued_at = Phase.QUEUED, utc_ms()
+            self.store.insert_job(job)
+        except BaseException:
+            shutil.rmtree(job_dir, ignore_errors=True)
+            raise
+        if run:
+            self.executor.wake()
+        log.info("job created", extra={"job": job.id, "definition": definition.id, "phase": job.phase.value})
+        return job
+
+    def get_job(self, job_id: str, caller: User | None, *, anonymous_mode: bool = False) -> Job:
+        """The job, if it exists and ``caller`` may see it (owner or admin)."""
+        job = self.store.get_job(job_id)
+        if job is None:
+            raise UnknownJobError(f"no job {job_id!r}")
+        if caller is not None and not caller.admin and job.owner != caller.name:
+            raise PermissionDeniedError(f"job {job_id} belongs to another user")
+        if caller is None and job.owner is not None and not anonymous_mode:
+            raise PermissionDeniedError(f"job {job_id} belongs to another user")
+        return job
+
+    def list_jobs(
+        self,
+        jobdef_name: str,
+        caller: User | None,
+        *,
+        phases: Iterable[Phase] | None = None,
+        after: datetime | None = None,
+        last: int | None = None,
+    ) -> list[Job]:
+        """The caller's jobs of one definition (all jobs for an admin or in anonymous mode)."""
+        self.get_definition(jobdef_name)
+        if last is not None and last <= 0:
+            raise UsageError(f"LAST must be a positive integer, not {last}")
+        return self.store.list_jobs(
+            jobdef_name=jobdef_name,
+            owner=caller.name if caller else None,
+            all_owners=caller is None or caller.admin,
+            phases=phases,
+            after=after,
+            last=last,
+        )
+
+    def run_job(self, job: Job, caller: User | None) -> None:
+        """PHASE=RUN: PENDING → QUEUED before returning (pyvo's wait() relies on it)."""
+        require_transition(job.phase, Phase.QUEUED)
+        definition = self.get_definition(job.jobdef_name, job.jobdef_version)
+        given = {p.name: p.value for p in job.parameters if not p.by_reference}
+        roles = {i.role for i in job.inputs}
+        try:
+            complete = validate_parameters(definition, {k: v for k, v in given.items() if k not in roles})
+        except ParameterError as exc:
+            raise UsageError(str(exc)) from None
+        self._check_inputs_complete(definition, job.inputs)
+        self._check_can_run(caller)
+        filled = [JobParameter(k, v, is_post=k in given) for k, v in complete.items()] + _input_parameters(job.inputs)
+        self.store.replace_parameters(job.id, filled, expected=Phase.PENDING)
+        if not self.store.update_job(job.id, expected=[Phase.PENDING], phase=Phase.QUEUED, queued_at=utc_ms()):
+            raise UsageError("the job changed phase while it was being started; look at it again")
+        self._notify()
+        self.executor.wake()
+
+    def abort_job(self, job: Job) -> None:
+        """PHASE=ABORT: the job is ABORTED when this returns and its processes are killed."""
+        require_transition(job.phase, Phase.ABORTED)
+        now = utc_ms()
+        if not self.store.update_job(
+            job.id, expected=[Phase.PENDING, Phase.QUEUED, Phase.EXECUTING], phase=Phase.ABORTED, end_time=now
+        ):
+            current = self.store.get_phase(job.id) or job.phase
+            require_transition(current, Phase.ABORTED)
+        if job.phase is Phase.EXECUTING:
+            self.executor.abort(self.store.get_job(job.id, details=False) or job)
+        elif job.phase is not Phase.EXECUTING and self.config.capture_provenance:
+            self._record_provenance(self.store.get_job(job.id) or job, Outcome(exit_code=None))
+        self._notify()
+
+    def delete_job(self, job: Job) -> None:
+        """DELETE: kill it if running, remove its files and rows (archive entities stay)."""
+        from .reaper import destroy
+
+        if job.phase is Phase.EXECUTING:
+            self.store.update_job(job.id, expected=[Phase.EXECUTING], phase=Phase.ABORTED, end_time=utc_ms())
+            self.executor.abort(job)
+        destroy(self, job)
+        self._notify()
+
+    def set_execution_duration(self, job: Job, value: str) -> None:
+        require_editable(job.phase, "the execution duration")
+        seconds = self._check_duration(self.get_definition(job.jobdef_name, job.jobdef_version), value)
+        if not self.store.update_job(job.id, expected=[Phase.PENDING], execution_duration=seconds):
+            require_editable(self.store.get_phase(job.id) or job.phase, "the execution duration")
+
+    def set_destruction(self, job: Job, value: str) -> None:
+        """Any phase may change the destruction time (UWS 1.1 §2.2.3.3)."""
+        self.store.update_job(job.id, destruction=self._check_destruction(job, value))
+
+    def update_parameters(
+        self, job: Job, parameters: Sequence[tuple[str, str]], uploads: Mapping[str, Upload] | None = None
+    ) -> None:
+        """POST …/parameters or PUT …/parameters/{name} while PENDING; values checked first."""
+        require_editable(job.phase, "parameters")
+        definition = self.get_definition(job.jobdef_name, job.jobdef_version)
+        values, input_values = self._split_inputs(definition, parameters)
+        try:
+            checked = validate_parameters(definition, values, complete=False)
+        except ParameterError as exc:
+            raise UsageError(str(exc)) from None
+        merged = {p.name: p for p in job.parameters if not p.by_reference}
+        for name, value in checked.items():
+            merged[name] = JobParameter(name, value)
+        inputs = job.inputs
+        if input_values or uploads:
+            new = self._gather_inputs(
+                definition, self.config.jobs_dir / job.id / "inputs", input_values, uploads or {}, complete=False
+            )
+            replaced = {i.role for i in new}
+            inputs = [i for i in job.inputs if i.role not in replaced] + new
+            self.store.replace_inputs(job.id, inputs)
+        if not self.store.replace_parameters(
+            job.id, list(merged.values()) + _input_parameters(inputs), expected=Phase.PENDING
+        ):
+            require_editable(self.store.get_phase(job.id) or job.phase, "parameters")
+
+    def wait(self, job: Job, timeout_s: float, phase: Phase | None = None) -> Job:
+        """Block while the job stays in its phase (UWS WAIT), at most ``wait_max_s``.
+
+        Works across server processes: the database is polled with a backoff (10 ms
+        doubling to 500 ms), and a change made in this process wakes the wait at once.
+        """
+        if job.phase not in WAITABLE or (phase is not None and phase is not job.phase):
+            return job
+        limit = self.config.wait_max_s if timeout_s < 0 else min(timeout_s, self.config.wait_max_s)
+        deadline = time.monotonic() + limit
+        step = 0.01
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            with self._changed:
+                self._changed.wait(min(step, remaining))
+            step = min(step * 2, 0.5)
+            current = self.store.get_phase(job.id)
+            if current is None or current is not job.phase:
+                break
+        fresh = self.store.get_job(job.id)
+        if fresh is None:
+            raise UnknownJobError(f"job {job.id} was deleted while waiting")
+        return fresh
+
+    def result(self, job: Job, result_id: str) -> Any:
+        """The result ``result_id`` of ``job`` (looked up by id: a client never names a path)."""
+        found = next((r for r in job.results if r.id == result_id), None)
+        if found is None:
+            raise UnknownJobError(f"job {job.id} has no result {result_id!r}")
+        return found
+
+    def job_dir(self, job: Job) -> Path:
+        return self.config.jobs_dir / job.id
+
+    # ------------------------------------------------------- ExecutionHost (executor side)
+
+    def next_queued(self) -> tuple[str, int] | None:
+        head = self.store.next_queued()
+        if head is None:
+            return None
+        job_id, name, version = head
+        try:
+            return job_id, self.get_definition(name, version).slots
+        except UnknownJobError:
+            return job_id, 1
+
+    def claim(self, job_id: str) -> LaunchSpec | None:
+        if not self.store.claim(job_id, utc_ms()):
+            return None
+        self._notify()
+        job = self.store.get_job(job_id)
+        if job is None:
+            return None
+        try:
+            return self._launch_spec(job)
+        except Exception as exc:  # a broken definition must fail the job, not the dispatcher
+            log.exception("preparing job %s failed", job_id)
+            self._finish(job, Phase.ERROR, [], f"the job could not be prepared: {exc}", Outcome(None, lost=True))
+            return None
+
+    def started(self, job_id: str, pid: int, process_start: float | None) -> None:
+        self.store.update_job(job_id, pid=pid, process_start=process_start)
+
+    def finished(self, job_id: str, outcome: Outcome) -> None:
+        job = self.store.get_job(job_id)
+        if job is None:
+            return  # destroyed while it ran
+        if job.phase is Phase.ABORTED:
+            self._finish(job, Phase.ABORTED, [], None, outcome)
+            return
+        results, missing = ([], []) if outcome.exit_code != 0 else collect_outputs(self, job)
+        failure = describe_failure(job, outcome, missing, self.job_dir(job) / "stderr.txt")
+        self._finish(job, Phase.ERROR if failure else Phase.COMPLETED, results, failure, outcome)
+
+    # ------------------------------------------------------------------ internals
+
+    def _finish(self, job: Job, phase: Phase, results: list[Any], failure: str | None, outcome: Outcome) -> None:
+        from .outputs import log_results
+
+        job.results = results + log_results(self, job)
+        job.end_time = job.end_time if phase is Phase.ABORTED and job.end_time else utc_ms()
+        job.error_message = failure
+        self.store.set_results(job.id, job.results)
+        if self.config.capture_provenance:
+            job.phase = phase
+            self._record_provenance(job, outcome)
+        changes: dict[str, Any] = {"end_time": job.end_time}
+        if phase is not Phase.ABORTED:
+            changes.update(phase=phase, error_type="fatal" if failure else None, error_message=failure)
+        self.store.update_job(job.id, expected=[Phase.EXECUTING, Phase.QUEUED, Phase.ABORTED], **changes)
+        self._notify()
+        log.info("job finished", extra={"job": job.id, "phase": phase.value, "error": failure})
+
+    def _record_provenance(self, job: Job, outcome: Outcome) -> None:
+        from .provenance import record_job_provenance
+
+        try:
+            activity_id = record_job_provenance(self, job, outcome)
+            self.store.update_job(job.id, activity_id=activity_id, provenance_error=None)
+        except Exception as exc:  # provenance must never change the job's outcome
+            log.exception("provenance of job %s failed", job.id)
+            self.store.update_job(job.id, provenance_error=f"{type(exc).__name__}: {exc}")
+
+    def _notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+
+    def _check_can_run(self, caller: User | None) -> None:
+        limit = self.config.max_active_jobs_per_user
+        if limit and self.store.count_active(caller.name if caller else None, ACTIVE) >= limit:
+            raise PermissionDeniedError(f"you already have {limit} jobs queued or executing; wait for some to finish")
+
+    @staticmethod
+    def _check_duration(definition: JobDefinition, value: str) -> int:
+        text = str(value).strip()
+        if not text.isdigit():
+            raise UsageError(f"EXECUTIONDURATION must be a whole number of seconds ≥ 0, not {value!r}")
+        seconds = int(text)
+        maximum = definition.execution_duration_max
+        if maximum and (seconds == 0 or seconds > maximum):
+            return maximum  # UWS lets the server override; the job shows the value it will get
+        return seconds
+
+    def _check_destruction(self, job: Job, value: str) -> datetime:
+        from .timeparse import parse_utc
+
+        try:
+            moment = parse_utc(value)
+        except ValueError as exc:
+            raise UsageError(f"DESTRUCTION: {exc}") from None
+        latest = job.creation_time + timedelta(days=self.config.max_destruction_days)
+        return min(moment, latest)
+
+    @staticmethod
+    def _split_inputs(
+        definition: JobDefinition, parameters: Sequence[tuple[str, str]]
+    ) -> tuple[dict[str, str], dict[str, list[str]]]:
+        values: dict[str, str] = {}
+        inputs: dict[str, list[str]] = {}
+        problems: list[str] = []
+        for name, value in parameters:
+            spec = definition.input(name)
+            if spec is not None:
+                inputs.setdefault(spec.role, []).append(value)
+            elif name in values or (definition.parameter(name) and definition.parameter(name).name in values):  # type: ignore[union-attr]
+                problems.append(f"parameter {name!r} is given more than once")
+            else:
+                values[name] = value
+        if problems:
+            raise UsageError("; ".join(problems))
+        return values, inputs
+
+    def _gather_inputs(
+        self,
+        definition: JobDefinition,
+        directory: Path,
+        values: Mapping[str, list[str]],
+        uploads: Mapping[str, Upload],
+        *,
+        complete: bool,
+    ) -> list[JobInput]:
+        limits = self.config.input_limits
+        referenced = {v[len("param:") :] for vs in values.values() for v in vs if v.startswith("param:")}
+        unknown = [name for name in uploads if name not in referenced and definition.input(name) is None]
+        if unknown:
+            raise UsageError(f"uploaded file(s) {', '.join(unknown)} match no input of {definition.name!r}")
+        gathered: list[JobInput] = []
+        get_entity = getattr(self.archive, "get", None)
+        for spec in definition.inputs:
+            given = list(values.get(spec.role, []))
+            direct = [name for name in uploads if definition.input(name) is spec]
+            count = 0
+            for name in direct:
+                gathered.append(store_upload(directory, spec, count, uploads[name], limits))
+                count += 1
+            for value in given:
+                if value.startswith("param:"):
+                    upload = uploads.get(value[len("param:") :])
+                    if upload is None:
+                        raise UsageError(f"input {spec.role!r}: no uploaded part named {value[6:]!r}")
+                    gathered.append(store_upload(directory, spec, count, upload, limits))
+                elif value.startswith(("http://", "https://")) or (spec.url_template and "url" in spec.sources):
+                    if "url" not in spec.sources:
+                        raise UsageError(f"input {spec.role!r} cannot be given as a URL")
+                    gathered.append(fetch_url(directory, spec, count, value, limits))
+                elif "archive" in spec.sources:
+                    gathered.append(fetch_archive_entity(directory, spec, count, value, get_entity, limits))
+                else:
+                    raise UsageError(f"input {spec.role!r}: {value!r} is not a URL; upload the file instead")
+                count += 1
+            if spec.max_count is not None and count > spec.max_count:
+                raise UsageError(f"input {spec.role!r} takes at most {spec.max_count} file(s), got {count}")
+        if complete:
+            self._check_inputs_complete(definition, gathered)
+        return gathered
+
+    @staticmethod
+    def _check_inputs_complete(definition: JobDefinition, inputs: Sequence[JobInput]) -> None:
+        missing = [s.role for s in definition.inputs if sum(i.role == s.role for i in inputs) < s.min_count]
+        if missing:
+            raise UsageError(f"input(s) {', '.join(missing)} required by {definition.name!r} are missing")
+
+    def _launch_spec(self, job: Job) -> LaunchSpec:
+        definition = self.get_definition(job.jobdef_name, job.jobdef_version)
+        job_dir = self.job_dir(job)
+        workdir = Path(job.workdir or job_dir / "work")
+        workdir.mkdir(parents=True, exist_ok=True)
+        values: dict[str, str | list[str]] = dict(job.parameter_values())
+        for spec in definition.inputs:
+            paths = [i.path for i in job.inputs if i.role == spec.role]
+            if paths:
+                values[spec.role] = paths if spec.max_count != 1 else paths[0]
+        for output in definition.outputs:
+            if not any(c in output.pattern for c in "*?["):
+                values.setdefault(output.role, output.pattern)
+        script = str(job_dir / "script.sh")
+        builtins = {"python": sys.executable, "workdir": str(workdir), "script": script, "job_id": job.id}
+        argv = render_command(definition, values, builtins)
+        return LaunchSpec(
+            job_id=job.id,
+            argv=argv,
+            env=_job_environment(job, job_dir, workdir, values),
+            cwd=str(workdir),
+            stdout_path=str(job_dir / "stdout.txt"),
+            stderr_path=str(job_dir / "stderr.txt"),
+            status_path=str(job_dir / "exit.json"),
+            execution_duration=job.execution_duration,
+            slots=definition.slots,
+            files={script: definition.script} if definition.script else {},
+        )
+
+
+def _input_parameters(inputs: Sequence[JobInput]) -> list[JobParameter]:
+    """Inputs shown as UWS parameters: by reference (URL, uploaded part) or the entity id."""
+    shown = []
+    for item in inputs:
+        value = item.origin or item.filename
+        if item.source == "upload":
+            value = f"param:{item.role}" if item.position == 0 else f"param:{item.role}_{item.position}"
+        shown.append(JobParameter(item.role, value, by_reference=item.source != "archive", is_post=True))
+    return shown
+
+
+def _job_environment(job: Job, job_dir: Path, workdir: Path, values: Mapping[str, str | list[str]]) -> dict[str, str]:
+    """A clean environment: system basics, the provenance hooks, and the job's values.
+
+    Values are passed as variables (OPUS scripts read ``$text``), never into script
+    text. Definitions cannot name a parameter PATH, LD_*, BASH_ENV, ... (checked when
+    the definition is added), and those below are set last so nothing overrides them.
+    """
+    env = {name: " ".join(v) if isinstance(v, list) else v for name, v in values.items()}
+    venv_bin = str(Path(sys.executable).parent)
+    env.update(
+        PATH=f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+        HOME=str(workdir),
+        TMPDIR=str(workdir),
+        LANG="C.UTF-8",
+        PYTHONNOUSERSITE="1",
+        MPLBACKEND="Agg",
+        PROVARCHIVE_JOB_ID=job.id,
+        PROVARCHIVE_SPOOL=str(job_dir / "capture.spool"),
+        PROVARCHIVE_PARENT_ACTIVITY=job_activity_id(job),
+    )
+    return env
+
+
+def job_activity_id(job: Job) -> str:
+    """The identifier of the job's Activity in provenance (stable, derived from the job id)."""
+    return f"pa:job-{job.id}"
