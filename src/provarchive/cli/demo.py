@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..examples import kitchen_sink, pipeline
 from ..formats import FORMATS, Format, read, write
 from ..model import Document, differences
+from .documents import write_document
 
 __all__ = ["run_demo", "Outcome", "PIPELINE_RECORDS"]
 
@@ -44,46 +46,53 @@ def run_demo(directory: Path, console: Console | None = None) -> bool:
     console = console or Console(highlight=False)
     directory.mkdir(parents=True, exist_ok=True)
     documents = {"kitchen-sink": kitchen_sink(), "pipeline": pipeline(PIPELINE_RECORDS)}
-    console.print(
-        f"[bold]provarchive demo[/bold]: {len(documents)} documents "
-        f"({', '.join(f'{name} {doc.count()} records' for name, doc in documents.items())}) into {directory}/"
-    )
+    sizes = ", ".join(f"{name} {doc.count()} records" for name, doc in documents.items())
+    console.print(f"[bold]provarchive demo[/bold] into {escape(str(directory))}/: {sizes}")
     outcomes = [
         round_trip(name, doc, fmt, directory) for name, doc in documents.items() for fmt in FORMATS if fmt.readable
     ]
     outcomes += [draw(name, doc, directory) for name, doc in documents.items()]
-    table = Table(title="formats: write, read back, compare", title_justify="left")
-    for column in ("document", "format", "file", "size", "write ms", "read ms", "result"):
-        table.add_column(column, justify="right" if column in ("size", "write ms", "read ms") else "left")
+    console.print("every format: write, read back, compare with the original (times in ms)")
+    table = Table()
+    for column in ("file", "format", "bytes", "write", "read", "result"):
+        table.add_column(column, justify="right" if column in ("bytes", "write", "read") else "left", no_wrap=True)
+    problems: list[str] = []
     for outcome in outcomes:
-        size = f"{outcome.path.stat().st_size:,}" if outcome.path and outcome.path.exists() else ""
+        written = outcome.path is not None and outcome.path.exists()
         colour = "green" if outcome.ok and outcome.path else ("yellow" if outcome.ok else "red")
+        status = outcome.status
+        if status.startswith("error"):
+            problems.append(f"{outcome.document} as {outcome.format}: {status}")
+            status = "error (below)"
         table.add_row(
-            outcome.document,
+            outcome.path.name if outcome.path else f"{outcome.document} ({outcome.format})",
             outcome.format,
-            outcome.path.name if outcome.path else "",
-            size,
-            f"{outcome.write_ms:.1f}" if outcome.path else "",
+            f"{outcome.path.stat().st_size:,}" if written and outcome.path else "",
+            f"{outcome.write_ms:.1f}" if written else "",
             f"{outcome.read_ms:.1f}" if outcome.read_ms else "",
-            f"[{colour}]{outcome.status}[/{colour}]",
+            f"[{colour}]{escape(status)}[/{colour}]",
         )
     console.print(table)
+    for problem in problems:
+        console.print(f"[red]{escape(problem)}[/red]")
     validated = [validate(name, doc, console) for name, doc in documents.items()]
     ok = all(outcome.ok for outcome in outcomes) and all(validated)
     missing = sorted({o.format for o in outcomes if o.path is None and o.ok})
     if missing:
         console.print(f"[yellow]not available in this installation: {', '.join(missing)}[/yellow]")
     verdict = "[green]demo complete[/green]" if ok else "[red]demo finished with failures (see above)[/red]"
-    console.print(f"{verdict}; files are in {directory.resolve()}")
+    console.print(f"{verdict}; files are in {escape(str(directory.resolve()))}")
     return ok
 
 
 def round_trip(name: str, doc: Document, fmt: Format, directory: Path) -> Outcome:
     """Write ``doc`` in ``fmt``, read it back and compare."""
-    path = directory / f"{name}{fmt.extensions[0]}"
+    # bundles need named graphs: PROV-O goes to TriG for documents that have them
+    extension = ".trig" if fmt.name == "PROV-O" and doc.bundles else fmt.extensions[0]
+    path = directory / f"{name}{extension}"
     try:
         started = time.perf_counter()
-        write(doc, path, fmt)
+        write_document(doc, path, fmt)
         written = time.perf_counter()
         back = read(path, fmt)
         done = time.perf_counter()
@@ -96,8 +105,8 @@ def round_trip(name: str, doc: Document, fmt: Format, directory: Path) -> Outcom
     only_here, only_there = differences(doc, back)
     write_ms, read_ms = (written - started) * 1000, (done - written) * 1000
     if not only_here and not only_there:
-        return Outcome(name, fmt.name, path, "same provenance", True, write_ms, read_ms)
-    status = f"differs: {len(only_here)} statement(s) lost, {len(only_there)} added"
+        return Outcome(name, fmt.name, path, "identical", True, write_ms, read_ms)
+    status = f"differs: {len(only_here)} lost, {len(only_there)} added"
     return Outcome(name, fmt.name, path, status, False, write_ms, read_ms)
 
 
@@ -127,6 +136,11 @@ def validate(name: str, doc: Document, console: Console) -> bool:
         f"validation of {name}: [{colour}]{'valid' if report.valid else 'INVALID'}[/{colour}] "
         f"({len(report.errors)} error(s), {len(report.warnings)} warning(s))"
     )
-    for issue in report.issues[:10]:
+    for issue in report.errors[:10]:
         console.print(f"  {issue}", markup=False)
+    warnings: dict[str, int] = {}
+    for issue in report.warnings:
+        warnings[issue.rule] = warnings.get(issue.rule, 0) + 1
+    for rule, count in warnings.items():
+        console.print(f"  warning: {count} x {rule}", markup=False)
     return bool(report.valid)

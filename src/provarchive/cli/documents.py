@@ -19,9 +19,11 @@ from typing import Annotated
 
 import typer
 
+from ..formats import Format
+from ..model import Document
 from .common import EXIT_INVALID, EXIT_UNREADABLE, fail, user_errors
 
-__all__ = ["register", "read_document", "missing_formats"]
+__all__ = ["register", "read_document", "write_document", "missing_formats"]
 
 STDIO = "-"
 
@@ -54,7 +56,7 @@ def missing_formats(code: int = EXIT_UNREADABLE) -> Iterator[None]:
         raise fail(f"{name.rsplit('.', 1)[-1]} support is not available in this installation", code) from None
 
 
-def read_document(path: str, format: str | None = None):  # type: ignore[no-untyped-def]
+def read_document(path: str, format: str | None = None) -> Document:
     """Read ``path`` (``-`` for standard input) in ``format`` or the detected one."""
     from ..formats import FormatError, detect_format, get_format, loads, read
 
@@ -70,6 +72,25 @@ def read_document(path: str, format: str | None = None):  # type: ignore[no-unty
         raise
 
 
+def write_document(doc: Document, path: str | Path, format: str | Format | None = None) -> Format:
+    """Write ``doc`` to ``path`` atomically; a ``.trig`` file gets PROV-O as TriG (bundles as named graphs).
+
+    The registry's ``write`` has no way to pass the RDF syntax (its own ``format``
+    parameter takes the name), so TriG is asked of the PROV-O module here.
+    """
+    from ..formats import get_format, write
+    from ..util import atomic_write
+
+    fmt = (format if isinstance(format, Format) else get_format(format)) if format else None
+    if Path(path).suffix.lower() == ".trig" and (fmt is None or fmt.name == "PROV-O"):
+        fmt = get_format("PROV-O")
+        data = fmt.load().dumps(doc, format="trig")
+        with atomic_write(path) as handle:
+            handle.write(data)  # type: ignore[attr-defined]
+        return fmt
+    return write(doc, path, fmt)
+
+
 def convert(
     source: Annotated[str, typer.Argument(help="Input file, or - for standard input.", metavar="IN")],
     target: Annotated[str, typer.Argument(help="Output file, or - for standard output.", metavar="OUT")],
@@ -83,9 +104,9 @@ def convert(
 ) -> None:
     """Convert a provenance document between formats.
 
-    Formats: PROV-JSON, PROV-XML, PROV-N, PROV-O (Turtle), PROV-JSONLD, PROV-VOTABLE,
-    and DOT/SVG pictures (output only). The output is written to a temporary file and
-    renamed, so a failed conversion never leaves a partial file.
+    Formats: PROV-JSON, PROV-XML, PROV-N, PROV-O (Turtle), PROV-JSONLD, PROV-VOTABLE; DOT and SVG as output.
+
+    The output is written to a temporary file and renamed: a failed conversion leaves no partial file.
 
     Examples:
 
@@ -95,7 +116,7 @@ def convert(
 
         cat run42.provn | provarchive convert - run42.ttl
     """
-    from ..formats import dumps, get_format, write
+    from ..formats import dumps, get_format
 
     with user_errors(), missing_formats():
         doc = read_document(source, from_format)
@@ -104,7 +125,7 @@ def convert(
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
             return
-        fmt = write(doc, target, to_format)
+        fmt = write_document(doc, target, to_format)
     typer.echo(f"wrote {target} ({fmt.name}, {doc.count()} records)", err=True)
 
 
@@ -155,13 +176,14 @@ def show(
     from rich.table import Table
     from rich.tree import Tree
 
-    from ..model import Used, WasGeneratedBy
+    from ..model import Activity, Used, WasGeneratedBy
 
     with user_errors(), missing_formats():
         doc = read_document(file, input_format)
     console = Console(highlight=False)
     counts = Counter(type(record).__name__ for _bundle, record in doc.all_records())
-    summary = Table(title=f"{file}: {doc.count()} records, {len(doc.bundles)} bundle(s)", title_justify="left")
+    console.print(f"[bold]{_escape(file)}[/bold]: {doc.count()} records, {len(doc.bundles)} bundle(s)")
+    summary = Table()
     summary.add_column("class")
     summary.add_column("count", justify="right")
     for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
@@ -175,24 +197,26 @@ def show(
             inputs.setdefault(record.activity, []).append(_with_role(record.entity, record.role))
         elif isinstance(record, WasGeneratedBy) and record.activity:
             outputs.setdefault(record.activity, []).append(_with_role(record.entity, record.role))
-    activities = [record for _bundle, record in doc.all_records() if type(record).__name__ == "Activity"]
+    activities = [record for _bundle, record in doc.all_records() if isinstance(record, Activity)]
     if tree:
         root = Tree(f"[bold]{file}[/bold]")
         for act in activities:
-            branch = root.add(f"[blue]{_escape(act.id)}[/blue] {_escape(getattr(act, 'name', None) or '')}")
+            branch = root.add(f"[blue]{_escape(act.id)}[/blue] {_escape(act.name or '')}")
             for entity in inputs.get(act.id, []):
                 branch.add(f"[red]used[/red] {_escape(entity)}")
             for entity in outputs.get(act.id, []):
                 branch.add(f"[green]generated[/green] {_escape(entity)}")
         console.print(root)
         return
-    table = Table(title=f"{len(activities)} activities", title_justify="left")
-    for column in ("activity", "name", "used", "generated"):
+    console.print(f"{len(activities)} activities")
+    table = Table()
+    table.add_column("activity", no_wrap=True)
+    for column in ("name", "used", "generated"):
         table.add_column(column, overflow="fold")
     for act in activities:
         table.add_row(
             _escape(act.id),
-            _escape(getattr(act, "name", None) or ""),
+            _escape(act.name or ""),
             _escape("\n".join(inputs.get(act.id, []))),
             _escape("\n".join(outputs.get(act.id, []))),
         )
@@ -228,9 +252,11 @@ def draw(
 ) -> None:
     """Draw a document as an SVG picture (laid out in Python) or a Graphviz DOT file.
 
-    Entities are yellow ellipses, activities blue boxes, agents orange houses;
-    descriptions, parameters and configuration files are grey-green notes. Arrows
-    point from effect to cause, as in W3C PROV.
+    Entities are yellow ellipses, activities blue boxes, agents orange houses.
+
+    Descriptions, parameters and configuration files are grey-green notes.
+
+    Causes are on the left; arrows point from effect to cause, as in W3C PROV.
 
     Examples:
 
@@ -266,9 +292,11 @@ def demo(
 ) -> None:
     """Run the end-to-end demonstration: build, write every format, read back, validate, draw.
 
-    Builds an example using every ProvDM class and a CTA-like pipeline, writes each in
-    every format into the output directory, reads each file back and compares it with
-    the original, validates both documents and draws them.
+    Builds a document using every ProvDM class and a CTA-like pipeline.
+
+    Writes each in every format, reads every file back and compares it with the original.
+
+    Validates both documents and draws them as SVG and DOT.
 
     Examples:
 
