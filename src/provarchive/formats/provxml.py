@@ -210,38 +210,46 @@ class _Writer:
 
     def statements(self, statements: Iterable[Statement], ns: Namespaces, indent: str) -> None:
         out = self.out
+        append = out.append
         rank = _ATTR_RANK
         ref = self.ref
+        names = self._names
+        child = indent + "  "
+        # per kind: for each formal argument, (is a time, opening text, closing text)
+        formal_parts = {
+            kind: tuple(
+                (True, f"{child}<{key}>", f"</{key}>\n")
+                if key in TIME_KEYS
+                else (False, f'{child}<{key} prov:ref="', '"/>\n')
+                for key in keys
+            )
+            for kind, keys in W3C_FORMAL.items()
+        }
         for st in statements:
             kind = st.kind
-            head = (
-                f'{indent}<prov:{kind} prov:id="{_esc_attr(st.id)}"' if st.id is not None else f"{indent}<prov:{kind}"
-            )
-            body: list[str] = []
-            for key, value in zip(W3C_FORMAL[kind], st.formal, strict=False):
-                if value is None:
-                    continue
-                if key in TIME_KEYS:
-                    body.append(f"{indent}  <{key}>{format_datetime(value)}</{key}>\n")
-                else:
-                    body.append(f'{indent}  <{key} prov:ref="{ref(value)}"/>\n')
             attrs = st.attributes
+            formal = st.formal
+            head = f'{indent}<prov:{kind} prov:id="{ref(st.id)}"' if st.id is not None else f"{indent}<prov:{kind}"
+            if not attrs and not any(v is not None for v in formal):
+                append(f"{head}/>\n")
+                continue
+            append(f"{head}>\n")
+            for (is_time, opening, closing), value in zip(formal_parts[kind], formal, strict=False):
+                if value is not None:
+                    append(f"{opening}{format_datetime(value) if is_time else ref(value)}{closing}")
             if len(attrs) > 1:
                 attrs = sorted(attrs, key=lambda kv: rank.get(kv[0], 5))
             for key, value in attrs:
-                name = self._names.get(key) or self.element_name(key, ns)
+                name = names.get(key) or self.element_name(key, ns)
                 if type(value) is str:
-                    body.append(f"{indent}  <{name}>{_esc(value)}</{name}>\n")
+                    append(f"{child}<{name}>{_esc(value)}</{name}>\n")
                     continue
                 text, datatype, lang = to_lexical(value)
                 extra = f' xml:lang="{_esc_attr(lang)}"' if lang else ""
                 if datatype and not (lang and datatype in ("xsd:string", "prov:InternationalizedString")):
                     extra += f' xsi:type="{_esc_attr(ns.compact(datatype) if "://" in datatype else datatype)}"'
-                body.append(f"{indent}  <{name}{extra}>{_esc(text)}</{name}>\n")
-            if body:
-                out.append(f"{head}>\n{''.join(body)}{indent}</prov:{kind}>\n")
-            else:
-                out.append(f"{head}/>\n")
+                append(f"{child}<{name}{extra}>{_esc(text)}</{name}>\n")
+            append(f"{indent}</prov:{kind}>\n")
 
 
 def _declarations(ns: Namespaces, skip: Namespaces | None = None) -> str:
