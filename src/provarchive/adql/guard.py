@@ -132,7 +132,7 @@ _CAST_TYPES = {
 }
 
 _SYSTEM_PREFIXES = ("sqlite_", "pg_", "pragma_")
-_SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "main", "temp", "public", "sqlite_temp_master"}
+_SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast", "sqlite_temp_master"}
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,16 @@ def translate(
     )
 
 
+def _alias_computed_columns(tree: exp.Expression) -> None:
+    """Give every computed select item an alias before qualify (it trips over unaliased subqueries)."""
+    for select in tree.find_all(exp.Select):
+        for position, projection in enumerate(select.expressions):
+            if not isinstance(projection, (exp.Alias, exp.Column, exp.Star)):
+                projection.replace(exp.alias_(projection.copy(), f"_col_{position}"))
+
+
 def _qualify(tree: exp.Expression, catalogue: Catalogue) -> exp.Expression:
+    _alias_computed_columns(tree)
     try:
         return qualify(
             tree,
@@ -151,8 +160,11 @@ def _qualify(tree: exp.Expression, catalogue: Catalogue) -> exp.Expression:
             column = int(col_text.split()[0]) if col_text.split() and col_text.split()[0].isdigit() else None
         message = message.replace("could not be resolved", "is unknown or ambiguous here")
         raise AdqlError(message, line=line, column=column) from error
-    except SqlglotError as error:
-        raise AdqlError(f"invalid query: {str(error).splitlines()[0]}") from error
+    except (SqlglotError, AssertionError, ValueError, KeyError, IndexError) as error:
+        # sqlglot's optimizer asserts on some shapes it cannot resolve; report, never crash.
+        raise AdqlError(
+            f"this query could not be resolved: {str(error).splitlines()[0] if str(error) else 'unsupported shape'}"
+        ) from error
 
 
 def _first_select(tree: exp.Expression) -> exp.Select:
