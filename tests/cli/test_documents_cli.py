@@ -95,6 +95,8 @@ def test_existing_output_survives_a_failed_conversion(runner: CliRunner, sink_js
         (["convert", "missing.json", "out.json"], "missing.json"),
         (["convert", "{sink}", "out.unknown"], "out.unknown"),
         (["convert", "{sink}", "out.json", "--to", "nonsense"], "unknown format 'nonsense'"),
+        (["convert", "{sink}", "nodir/out.json"], "No such directory for the output file: nodir/out.json"),
+        (["draw", "{sink}", "-o", "nodir/x.svg"], "nodir/x.svg"),
         (["draw", "missing.json"], "missing.json"),
         (["show", "missing.json"], "missing.json"),
     ],

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -60,19 +60,19 @@ def read_document(path: str, format: str | None = None) -> Document:
     """Read ``path`` (``-`` for standard input) in ``format`` or the detected one."""
     from ..formats import FormatError, detect_format, get_format, loads, read
 
-    if path != STDIO:
-        return read(path, format)
-    data = sys.stdin.buffer.read()
-    fmt = get_format(format) if format else detect_format(None, data[:4096])
     try:
+        if path != STDIO:
+            return read(path, format)
+        data = sys.stdin.buffer.read()
+        fmt = get_format(format) if format else detect_format(None, data[:4096])
         return loads(data, fmt)
     except FormatError as exc:
-        if exc.source is None:
-            exc.source = "<stdin>"
+        if exc.source is None:  # e.g. format detection, which knows no file name
+            exc.source = "<stdin>" if path == STDIO else path
         raise
 
 
-def write_document(doc: Document, path: str | Path, format: str | Format | None = None) -> Format:
+def write_document(doc: Document, path: str | Path, format: str | Format | None = None, **options: Any) -> Format:
     """Write ``doc`` to ``path`` atomically; a ``.trig`` file gets PROV-O as TriG (bundles as named graphs).
 
     The registry's ``write`` has no way to pass the RDF syntax (its own ``format``
@@ -82,13 +82,16 @@ def write_document(doc: Document, path: str | Path, format: str | Format | None 
     from ..util import atomic_write
 
     fmt = (format if isinstance(format, Format) else get_format(format)) if format else None
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise FileNotFoundError(2, "No such directory for the output file", str(path))
     if Path(path).suffix.lower() == ".trig" and (fmt is None or fmt.name == "PROV-O"):
         fmt = get_format("PROV-O")
-        data = fmt.load().dumps(doc, format="trig")
+        data = fmt.load().dumps(doc, format="trig", **options)
         with atomic_write(path) as handle:
             handle.write(data)  # type: ignore[attr-defined]
         return fmt
-    return write(doc, path, fmt)
+    return write(doc, path, fmt, **options)
 
 
 def convert(
@@ -266,7 +269,7 @@ def draw(
 
         provarchive draw run42.json -o - --format dot | dot -Tpng > run42.png
     """
-    from ..formats import dumps, get_format, write
+    from ..formats import dumps, get_format
 
     with user_errors(), missing_formats():
         doc = read_document(file, input_format)
@@ -281,7 +284,7 @@ def draw(
             sys.stdout.buffer.write(dumps(doc, fmt, **options))
             sys.stdout.flush()
             return
-        write(doc, output, fmt, **options)
+        write_document(doc, output, fmt, **options)
     typer.echo(f"wrote {output} ({fmt.name})", err=True)
 
 
