@@ -1,0 +1,263 @@
+"""PROV-N: round trips, the whole grammar (both parser paths), escaping, errors."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from provarchive.examples import pipeline
+from provarchive.formats import FormatError, provn
+from provarchive.model import (
+    Document,
+    Literal,
+    QName,
+    Used,
+    WasAssociatedWith,
+    WasDerivedFrom,
+    differences,
+    same_provenance,
+)
+
+from .test_provjson import classes_by_id, typed_document
+
+EX = "http://example.org/"
+
+
+def test_kitchen_sink_round_trip_keeps_statements_and_classes(doc: Document) -> None:
+    back = provn.loads(provn.dumps(doc))
+    assert same_provenance(doc, back), differences(doc, back)
+    assert classes_by_id(back) == classes_by_id(doc)
+
+
+def test_typed_values_round_trip_exactly() -> None:
+    doc = typed_document()
+    text = provn.dumps(doc)
+    back = provn.loads(text)
+    assert same_provenance(doc, back), differences(doc, back)
+    assert back.get("ex:e").attributes == doc.get("ex:e").attributes  # type: ignore[union-attr]
+    assert b'ex:lang="bonjour"@fr' in text
+    assert b"ex:qname='ex:Thing'" in text
+    assert b"ex:small=42" in text
+    assert b'ex:big="1099511627776" %% xsd:long' in text
+    assert b'ex:true="true" %% xsd:boolean' in text
+    assert b"activity(ex:a, 2024-03-01T21:00:00.123456+02:00, 2024-03-01T21:00:00)" in text
+
+
+def test_layout_is_the_one_prov_writes() -> None:
+    doc = Document(namespaces={"ex": EX})
+    doc.activity("ex:a")
+    doc.add(Used("ex:a", "ex:e", id="ex:u1", role="r"))
+    doc.add(WasAssociatedWith("ex:a", None, "ex:plan"))
+    doc.add(WasDerivedFrom("ex:e2", "ex:e1"))
+    assert provn.dumps(doc).decode() == (
+        "document\n"
+        "  prefix ex <http://example.org/>\n"
+        "\n"
+        "  activity(ex:a, -, -)\n"
+        '  used(ex:u1; ex:a, ex:e, -, [prov:role="r"])\n'
+        "  wasAssociatedWith(ex:a, -, ex:plan)\n"
+        "  wasDerivedFrom(ex:e2, ex:e1, -, -, -)\n"
+        "endDocument\n"
+    )
+
+
+def test_large_pipeline_round_trip() -> None:
+    doc = pipeline(3000)
+    back = provn.loads(provn.dumps(doc))
+    assert same_provenance(doc, back)
+    assert classes_by_id(back) == classes_by_id(doc)
+
+
+# ------------------------------------------------------------------------ the grammar
+
+HAND_WRITTEN = r'''
+// a comment before the document
+document
+  /* block comment
+     over lines */
+  default <http://default.org/>
+  prefix ex <http://example.org/>   // trailing comment
+  prefix xsd <http://www.w3.org/2001/XMLSchema#>
+
+  entity(ex:e1,[ex:s="a \"quoted\" \\ string\twith\ttabs", ex:n=-12, ex:q='ex:other',
+                ex:t="2020-01-01T00:00:00Z" %% xsd:dateTime, ex:l="hello"@en-GB,
+                ex:long="""two
+lines with "quotes" inside""", ex:typed="x" %% ex:MyType, ex:qn="ex:foo" %% xsd:QName,
+                prov:type='prov:Plan'])
+  entity( ex:a\=b )
+  entity(ex:run.1-2, [])
+  entity(ex:x:y)
+  entity(ex:%20pct)
+  entity(plain)
+  activity(ex:act, 2020-01-01T10:00:00.5+01:00, -)
+  activity(ex:act2)
+  used(ex:u1 ; ex:act, ex:e1, 2020-01-01T10:00:01Z, [prov:role="in"])
+  used(-; ex:act, -, -)
+  used(ex:act,ex:e1,-)
+  wasGeneratedBy(ex:e2, ex:act, -)
+  wasGeneratedBy(ex:e3)
+  wasDerivedFrom(ex:e2, ex:e1, ex:act, -, ex:u1, [prov:type='prov:Revision'])
+  wasAssociatedWith(ex:act, -, ex:plan)
+  actedOnBehalfOf(ex:ag2, ex:ag1)
+  hadMember(ex:c, ex:e1)
+  wasInformedBy(ex:act2, ex:act)
+  wasStartedBy(ex:act2, -, -, 2020-01-01T11:00:00)
+  specializationOf(ex:e2, ex:e1)
+  alternateOf(ex:e2, ex:e1)
+  bundle ex:b1
+    prefix in <http://inner.org/>
+    entity(in:x, [prov:label="inner"])
+  endBundle
+  bundle ex:b2
+    entity(ex:y)
+    mentionOf(ex:y, ex:e1, ex:b1)
+  endBundle
+endDocument
+// done
+'''
+
+
+def test_hand_written_document_uses_the_whole_grammar() -> None:
+    doc = provn.loads(HAND_WRITTEN)
+    attributes = dict(doc.get("ex:e1").attributes)  # type: ignore[union-attr]
+    assert attributes["ex:s"] == 'a "quoted" \\ string\twith\ttabs'
+    assert attributes["ex:n"] == -12
+    assert attributes["ex:q"] == QName("ex:other") and isinstance(attributes["ex:q"], QName)
+    assert attributes["ex:t"] == datetime(2020, 1, 1, tzinfo=timezone.utc)
+    assert attributes["ex:l"] == Literal("hello", lang="en-GB")
+    assert attributes["ex:long"] == 'two\nlines with "quotes" inside'
+    assert attributes["ex:typed"] == Literal("x", datatype="ex:MyType")
+    assert attributes["ex:qn"] == QName("ex:foo")
+    for ident in ("ex:a=b", "ex:run.1-2", "ex:x:y", "ex:%20pct", "plain", "ex:act2"):
+        assert ident in doc, ident
+    act = doc.get("ex:act")
+    assert act.start_time == datetime(2020, 1, 1, 10, 0, 0, 500000, tzinfo=timezone(timedelta(hours=1)))  # type: ignore[union-attr]
+    used = doc.of_type(Used)
+    assert [(u.id, u.entity, u.role) for u in used] == [
+        ("ex:u1", "ex:e1", "in"),
+        (None, None, None),
+        (None, "ex:e1", None),
+    ]
+    derivation = doc.of_type(WasDerivedFrom)[0]
+    assert (derivation.activity, derivation.generation, derivation.usage) == ("ex:act", None, "ex:u1")
+    assert doc.namespaces.default == "http://default.org/"
+    assert doc.bundles["ex:b1"].namespaces.declared() == {"in": "http://inner.org/"}
+    assert doc.bundles["ex:b1"].get("in:x").name == "inner"  # type: ignore[union-attr]
+    assert len(doc.bundles["ex:b2"]) == 2
+    # what we write from it reads back the same
+    again = provn.loads(provn.dumps(doc))
+    assert same_provenance(doc, again), differences(doc, again)
+
+
+def test_fast_and_general_paths_agree() -> None:
+    """The canonical layout (fast path) and a reflowed copy (general path) mean the same."""
+    doc = pipeline(200)
+    canonical_text = provn.dumps(doc).decode()
+    reflowed = canonical_text.replace(", ", " ,\n   ").replace("(", " ( /* c */ ")
+    assert same_provenance(provn.loads(canonical_text), provn.loads(reflowed))
+
+
+def test_identifiers_needing_escapes_are_written_escaped() -> None:
+    doc = Document(namespaces={"ex": EX})
+    for ident in ("ex:a=b", "ex:-start", "ex:end.", "ex:p(1)", "ex:semi;colon", "ex:x,y", "ex:1.2.3"):
+        doc.entity(ident, name=ident)
+    text = provn.dumps(doc)
+    assert b"entity(ex:a\\=b," in text and b"entity(ex:\\-start," in text and b"entity(ex:end\\.," in text
+    back = provn.loads(text)
+    assert same_provenance(doc, back), differences(doc, back)
+
+
+def test_identifier_that_prov_n_cannot_spell_is_refused() -> None:
+    doc = Document(namespaces={"ex": EX})
+    doc.entity("ex:with space")
+    with pytest.raises(FormatError, match="with space"):
+        provn.dumps(doc)
+
+
+# ------------------------------------------------------------------------------ errors
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "words"),
+    [
+        ("entity(ex:e)", 1, 1, ["'document'"]),
+        ("document\n  prefix ex <http://e/>\n  entity(ex:e\nendDocument", 4, 1, ["',' or ')'"]),
+        ("document\n  prefix ex <http://e/>\n  entity(zz:e)\nendDocument", 3, 10, ["'zz'"]),
+        ("document\n  entity(e)\nendDocument", 2, 10, ["no default namespace"]),
+        ("document\n  prefix ex <http://e/>\n  entety(ex:e)\nendDocument", 3, 3, ["unknown statement 'entety'"]),
+        ('document\n  prefix ex <http://e/>\n  entity(ex:e, [ex:a="open])\nendDocument', 3, 22, ["unterminated"]),
+        ("document\n  prefix ex <http://e/>\n  entity(ex:e, [ex:a=])\nendDocument", 3, 22, ["a literal"]),
+        ("document\n  prefix ex <http://e/>\n  entity(ex:e, [ex:a 1])\nendDocument", 3, 22, ["'='"]),
+        ("document\n  prefix ex <http://e/>\n  used(ex:a, ex:e, ex:t)\nendDocument", 3, 20, ["a time or '-'"]),
+        (
+            "document\n  prefix ex <http://e/>\n  used(ex:a, 2020-01-01T00:00:00, -)\nendDocument",
+            3,
+            14,
+            ["a time cannot"],
+        ),
+        ("document\n  prefix ex <http://e/>\n  used(-, ex:e, -)\nendDocument", 3, 8, ["cannot be '-'"]),
+        ("document\n  prefix ex <http://e/>\n  wasInformedBy(ex:a, ex:b, ex:c)\nendDocument", 3, 29, ["at most 2"]),
+        ("document\n  prefix ex <http://e/>\n  entity(ex:e)\nendDocument\nentity(ex:f)", 5, 1, ["end of the document"]),
+        ("document\n  /* never closed\nendDocument", 2, 3, ["unterminated comment"]),
+        ('document\n  prefix ex <http://e/>\n  entity(ex:e, [ex:a="\\q"])\nendDocument', 3, 22, ["escape"]),
+        ("document\n  prefix ex http://e/\nendDocument", 2, 13, ["IRI"]),
+        ("document\n  prefix ex <http://e/>\n  entity(ex:e)\n", 4, 1, ["'endDocument'"]),
+        ("document\n  bundle ex:b\n  endBundle\nendDocument", 2, 10, ["'ex'"]),
+    ],
+)
+def test_errors_give_line_column_and_what_was_expected(text: str, line: int, column: int, words: list[str]) -> None:
+    with pytest.raises(FormatError) as info:
+        provn.loads(text)
+    error = info.value
+    assert (error.line, error.column) == (line, column), str(error)
+    for word in words:
+        assert word in str(error)
+    assert error.format == "PROV-N"
+
+
+def test_not_utf8_is_reported_with_position() -> None:
+    with pytest.raises(FormatError) as info:
+        provn.loads(b"document\n  \xff\nendDocument")
+    assert (info.value.line, info.value.column) == (2, 3)
+
+
+# ------------------------------------------------------------------------- conformance
+
+#: Files that are not readable PROV-N, and why: a relation whose first argument is the
+#: marker '-' (W3C "FAIL-DM" cases: the grammar wants an identifier there), and
+#: ProvToolbox's escaping test, whose unprefixed names have no default namespace.
+UNREADABLE = {
+    "container0.provn": "no default namespace",
+    "unification-membership-f2-FAIL-DM.provn": "cannot be '-'",
+    "association-fail6.provn": "cannot be '-'",
+    "attribution-fail2.provn": "cannot be '-'",
+    "communication-fail2.provn": "cannot be '-'",
+    "delegation-fail6.provn": "cannot be '-'",
+    "influence-fail2.provn": "cannot be '-'",
+    "mention-fail1.provn": "cannot be '-'",
+    "specialization-fail2.provn": "cannot be '-'",
+}
+
+
+def _provn_files() -> list[Path]:
+    from tests.conftest import CONFORMANCE
+
+    return sorted(CONFORMANCE.glob("**/*.provn"))
+
+
+@pytest.mark.parametrize("path", _provn_files(), ids=lambda p: str(p.relative_to(p.parents[1])))
+def test_every_conformance_prov_n_file_reads(path: Path) -> None:
+    if path.name in UNREADABLE:
+        with pytest.raises(FormatError, match=UNREADABLE[path.name]) as info:
+            provn.loads(path.read_bytes())
+        assert info.value.line is not None and info.value.column is not None
+        return
+    doc = provn.loads(path.read_bytes())
+    again = provn.loads(provn.dumps(doc))
+    assert same_provenance(doc, again), differences(doc, again)
+
+
+def test_conformance_corpus_has_prov_n_files() -> None:
+    assert len(_provn_files()) >= 150
