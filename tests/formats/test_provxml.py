@@ -219,3 +219,13 @@ def test_pipeline_round_trip_is_exact() -> None:
 
     doc = pipeline(2000)
     assert same_provenance(doc, provxml.loads(provxml.dumps(doc)))
+
+
+def test_elements_inside_attribute_values_are_refused() -> None:
+    data = (
+        b'<prov:document xmlns:prov="http://www.w3.org/ns/prov#" xmlns:ex="http://example.org/">\n'
+        b'<prov:entity prov:id="ex:a">\n<ex:v><ex:w>1</ex:w></ex:v></prov:entity></prov:document>'
+    )
+    with pytest.raises(FormatError, match="must be text") as info:
+        provxml.loads(data)
+    assert info.value.line == 3

@@ -483,14 +483,10 @@ class _Reader:
                         key = tags[ctag] = "prov:" + ctag[plen:]
                     else:
                         key = self.key(ctag, child.prefix, target)
-                if child.get(_XSI_TYPE) is None and child.get(_XML_LANG) is None:
-                    if len(child):
-                        raise FormatError(
-                            "attribute values must be text, not elements", format=FORMAT, line=child.sourceline
-                        )
-                    attrs.append((key, child.text or ""))
-                else:
+                if child.attrib:
                     attrs.append((key, self.value(child, target)))
+                else:  # plain text (elements nested in values were refused by _refuse_nested_values)
+                    attrs.append((key, child.text or ""))
             if kind == "hadMember":
                 for member in members or [None]:
                     out.append(Statement(kind, ident, [formal[0], member], list(attrs)))
@@ -567,6 +563,7 @@ def loads(data: bytes | str, **_options: Any) -> Document:
     # Namespaces declared below the root need per-element resolution (slower path).
     head_end = raw.find(b">", raw.find(b"document")) + 1
     nested = raw.find(b"xmlns", head_end) != -1
+    _refuse_nested_values(root)
     reader = _Reader(root, nested)
     with paused_gc():
         bundles: list[etree._Element] = []
@@ -585,6 +582,19 @@ def loads(data: bytes | str, **_options: Any) -> Document:
             merged = Namespaces({**reader.doc_ns.declared(), **bundle.namespaces.declared()}, reader.doc_ns.default)
             _build(bst, merged, bundle)
     return doc
+
+
+_BUNDLE_TEST = "self::prov:bundleContent or self::prov:bundle"
+_NESTED_VALUES = etree.XPath(
+    f"/*/*[not({_BUNDLE_TEST})]/*/*[1] | /*/*[{_BUNDLE_TEST}]/*/*/*[1]", namespaces={"prov": PROV}
+)
+
+
+def _refuse_nested_values(root: etree._Element) -> None:
+    """Attribute values are text: refuse elements inside them, in one C-level query."""
+    found = _NESTED_VALUES(root)
+    if found:
+        raise FormatError("attribute values must be text, not elements", format=FORMAT, line=found[0].sourceline)
 
 
 def _build(statements: list[Statement], ns: Namespaces, target: Bundle | None) -> Document:
