@@ -230,16 +230,17 @@ class JobService:
     def abort_job(self, job: Job) -> None:
         """PHASE=ABORT: the job is ABORTED when this returns and its processes are killed."""
         require_transition(job.phase, Phase.ABORTED)
-        now = utc_ms()
         if not self.store.update_job(
-            job.id, expected=[Phase.PENDING, Phase.QUEUED, Phase.EXECUTING], phase=Phase.ABORTED, end_time=now
+            job.id, expected=[Phase.PENDING, Phase.QUEUED, Phase.EXECUTING], phase=Phase.ABORTED, end_time=utc_ms()
         ):
-            current = self.store.get_phase(job.id) or job.phase
-            require_transition(current, Phase.ABORTED)
-        if job.phase is Phase.EXECUTING:
-            self.executor.abort(self.store.get_job(job.id, details=False) or job)
-        elif job.phase is not Phase.EXECUTING and self.config.capture_provenance:
-            self._record_provenance(self.store.get_job(job.id) or job, Outcome(exit_code=None))
+            require_transition(self.store.get_phase(job.id) or job.phase, Phase.ABORTED)
+        fresh = self.store.get_job(job.id) or job
+        if fresh.start_time is not None:
+            # It was claimed: its process is killed now (or as soon as it starts, see started()),
+            # and finished() records the provenance when the process is gone.
+            self.executor.abort(fresh)
+        elif self.config.capture_provenance:
+            self._record_provenance(fresh, Outcome(exit_code=None))
         self._notify()
 
     def delete_job(self, job: Job) -> None:
@@ -351,8 +352,9 @@ class JobService:
             self._finish(job, Phase.ERROR, [], f"the job could not be prepared: {exc}", Outcome(None, lost=True))
             return None
 
-    def started(self, job_id: str, pid: int, process_start: float | None) -> None:
+    def started(self, job_id: str, pid: int, process_start: float | None) -> bool:
         self.store.update_job(job_id, pid=pid, process_start=process_start)
+        return self.store.get_phase(job_id) is Phase.EXECUTING  # False: aborted or deleted meanwhile
 
     def finished(self, job_id: str, outcome: Outcome) -> None:
         job = self.store.get_job(job_id)

@@ -58,8 +58,8 @@ class ExecutionHost(Protocol):
     def claim(self, job_id: str) -> LaunchSpec | None:
         """Move the job QUEUED → EXECUTING and prepare it; None if someone else took it."""
 
-    def started(self, job_id: str, pid: int, process_start: float | None) -> None:
-        """Record the process of a job (restart reconciliation needs it)."""
+    def started(self, job_id: str, pid: int, process_start: float | None) -> bool:
+        """Record the process of a job; False if the job was aborted meanwhile (kill it)."""
 
     def finished(self, job_id: str, outcome: Outcome) -> None:
         """The job's process ended: collect results, provenance, final phase."""

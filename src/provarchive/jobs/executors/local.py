@@ -87,20 +87,29 @@ class LocalExecutor(Executor):
 
     def abort(self, job: Job) -> None:
         """Kill the job's whole process group and its shim (SIGKILL: ABORT is not negotiable)."""
-        pid = job.pid
-        entry = self._running.get(job.id)
-        status_path = entry[1] if entry else (str(Path(job.workdir).parent / "exit.json") if job.workdir else None)
-        if entry:
-            pid = entry[0]
-        if status_path:
+        with self._lock:
+            entry = self._running.get(job.id)
+        if entry is not None:
+            self._kill(*entry)
+        elif job.pid and job.process_start is not None and process_start_time(job.pid) == job.process_start:
+            self._kill(job.pid, str(Path(job.workdir or ".").parent / "exit.json"))  # adopted after a restart
+
+    @staticmethod
+    def _kill(shim_pid: int, status_path: str) -> None:
+        """SIGKILL the job's own process group, then the shim's (its session)."""
+        deadline = time.monotonic() + 1.0
+        child = None
+        while child is None and time.monotonic() < deadline:
             try:
                 child = int(Path(status_path + ".pid").read_text())
-                os.killpg(child, signal.SIGKILL)
             except (OSError, ValueError):
-                pass
-        if pid and (entry or process_start_time(pid) == job.process_start):
-            with contextlib.suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)
+                if process_start_time(shim_pid) is None:
+                    break
+                time.sleep(0.005)  # the shim has not started the job yet
+        for group in (child, shim_pid):
+            if group:
+                with contextlib.suppress(OSError):
+                    os.killpg(group, signal.SIGKILL)
 
     def adopt(self, job: Job) -> bool:
         if not job.pid or job.process_start is None or process_start_time(job.pid) != job.process_start:
@@ -184,8 +193,10 @@ class LocalExecutor(Executor):
             return
         with self._lock:
             self._running[spec.job_id] = (process.pid, spec.status_path)
-        self._host.started(spec.job_id, process.pid, process_start_time(process.pid))
         threading.Thread(target=self._wait_child, args=(spec, process, slots), daemon=True).start()
+        if not self._host.started(spec.job_id, process.pid, process_start_time(process.pid)):
+            # Aborted between the claim and now: abort() found no process to kill then.
+            self._kill(process.pid, spec.status_path)
 
     def _wait_child(self, spec: LaunchSpec, process: subprocess.Popen[bytes], slots: int) -> None:
         code = process.wait()
