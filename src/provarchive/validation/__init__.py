@@ -13,6 +13,7 @@ not) and the ids of the records concerned. docs/validation.md lists every rule.
 from __future__ import annotations
 
 from ..model.document import Bundle, Document
+from ..util import paused_gc
 from .report import Issue, Report
 
 __all__ = ["validate", "Report", "Issue", "RULE_SETS"]
@@ -32,11 +33,12 @@ def validate(doc: Document | Bundle, *, rules: str = "all") -> Report:
     if isinstance(doc, Document):
         bundles.extend(doc.bundles.values())
     issues: list[Issue] = []
-    for bundle in bundles:
-        w3c_issues = check_w3c(bundle) if rules in ("all", "w3c") else []
-        ivoa_issues = check_ivoa(bundle) if rules in ("all", "ivoa") else []
-        issues.extend(_without_duplicates(w3c_issues, ivoa_issues))
-        issues.extend(ivoa_issues)
+    with paused_gc():  # the checks build millions of small acyclic objects on large documents
+        for bundle in bundles:
+            w3c_issues = check_w3c(bundle) if rules in ("all", "w3c") else []
+            ivoa_issues = check_ivoa(bundle) if rules in ("all", "ivoa") else []
+            issues.extend(_without_duplicates(w3c_issues, ivoa_issues))
+            issues.extend(ivoa_issues)
     return Report(issues, rules)
 
 

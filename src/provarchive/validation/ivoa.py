@@ -64,6 +64,9 @@ AGENT_ROLES = (
 ACTIVITY_TYPES = ("Observation", "Simulation", "Reduction", "Calibration", "Reconstruction", "Selection", "Analysis")
 USAGE_TYPES = ("Main", "Calibration", "Preview", "Setup", "Quality", "Log", "Context")
 
+#: Lower-cased vocabularies, computed once.
+_LOWER: dict[tuple[str, ...], frozenset[str]] = {}
+
 R1 = "IVOA-1 mandatory attribute"
 R2 = "IVOA-2 one generation per entity"
 R3 = "IVOA-3 one description per activity"
@@ -514,14 +517,15 @@ class _Checker:
     def vocabularies(self) -> None:
         for record in self.bundle.records:
             if isinstance(record, (WasAssociatedWith, WasAttributedTo)) and record.role:
-                self._vocabulary(label(record), "agent role", record.role, AGENT_ROLES)
+                self._vocabulary(record, "agent role", record.role, AGENT_ROLES)
             elif isinstance(record, ActivityDescription) and record.type:
-                self._vocabulary(record.id, "activity type", record.type, ACTIVITY_TYPES)
+                self._vocabulary(record, "activity type", record.type, ACTIVITY_TYPES)
             elif isinstance(record, (UsageDescription, GenerationDescription)) and record.type:
-                self._vocabulary(record.id, f"{type(record).__name__} type", record.type, USAGE_TYPES)
+                self._vocabulary(record, f"{type(record).__name__} type", record.type, USAGE_TYPES)
 
-    def _vocabulary(self, name: str, what: str, value: str, terms: tuple[str, ...]) -> None:
-        if value.lower() not in {term.lower() for term in terms}:
+    def _vocabulary(self, record: Record, what: str, value: str, terms: tuple[str, ...]) -> None:
+        if value.lower() not in _LOWER.setdefault(terms, frozenset(term.lower() for term in terms)):
+            name = label(record)
             self.add(
                 R12,
                 "warning",

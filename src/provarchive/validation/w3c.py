@@ -73,16 +73,16 @@ def _impossibility(terms: Terms, norms: list[Norm]) -> list[Issue]:
     issues: list[Issue] = _specialization_cycles(terms, norms)
     find = terms.find
     relation_kinds = set(RELATION_KINDS)
-    kinds_by_id: dict[int, dict[str, str]] = {}
-    elements: dict[int, dict[str, str]] = {}
+    kinds_by_id: dict[int, dict[str, Norm]] = {}
+    elements: dict[int, dict[str, Norm]] = {}
     for norm in norms:
         kind = norm.kind
         if kind in relation_kinds:
             root = find(norm.id)
             if terms.payload[root] is not None:
-                kinds_by_id.setdefault(root, {}).setdefault(kind, norm.source)
+                kinds_by_id.setdefault(root, {}).setdefault(kind, norm)
         elif kind in ("entity", "activity", "agent"):
-            elements.setdefault(find(norm.id), {}).setdefault(kind, norm.label)
+            elements.setdefault(find(norm.id), {}).setdefault(kind, norm)
     for root, kinds in kinds_by_id.items():
         ident = terms.show(root)
         if len(kinds) > 1:
@@ -93,7 +93,7 @@ def _impossibility(terms: Terms, norms: list[Norm]) -> list[Issue]:
                     "error",
                     f"the id {ident} is used by relations of different kinds ({names}); relation ids of "
                     "different kinds must differ",
-                    tuple(dict.fromkeys(kinds.values())),
+                    tuple(dict.fromkeys(norm.source for norm in kinds.values())),
                 )
             )
         element = elements.get(root)
@@ -104,7 +104,7 @@ def _impossibility(terms: Terms, norms: list[Norm]) -> list[Issue]:
                     "error",
                     f"the id {ident} names both {' and '.join(sorted(element))} and a "
                     f"{' and a '.join(sorted(kinds))} relation; elements and relations must have different ids",
-                    tuple(dict.fromkeys([ident, *kinds.values()])),
+                    tuple(dict.fromkeys([ident, *(norm.source for norm in kinds.values())])),
                 )
             )
     return issues
@@ -161,28 +161,27 @@ def _is_prov(name: Any, local: str, namespaces: Namespaces) -> bool:
 def _typing(terms: Terms, norms: list[Norm], namespaces: Namespaces) -> list[Issue]:
     """Constraint 50 (typing) and the disjointness it feeds: 55 (entity/activity) and 56 (empty collection)."""
     find = terms.find
-    # root term -> type -> (why, record to blame)
-    types: dict[int, dict[str, tuple[str, str]]] = {}
+    # root term -> type -> (statement that gave the type, how); messages are written only for issues
+    types: dict[int, dict[str, tuple[Norm, str]]] = {}
 
-    def typed(term: int, kind: str, why: str, record: str) -> None:
-        types.setdefault(find(term), {}).setdefault(kind, (why, record))
+    def typed(term: int, kind: str, norm: Norm, how: str) -> None:
+        types.setdefault(find(term), {}).setdefault(kind, (norm, how))
 
     nothing = terms.nothing()
-    specializations: list[tuple[int, int, str]] = []
+    specializations: list[Norm] = []
     members: list[Norm] = []
     for norm in norms:
         kind = norm.kind
         if kind in ("entity", "activity", "agent"):
-            typed(norm.id, kind, f"{kind} {norm.label}", norm.label)
+            typed(norm.id, kind, norm, "declared")
             if kind == "entity":
                 for key, value in norm.attributes:
                     if isinstance(value, QName) and _is_prov(key, "type", namespaces):
                         if _is_prov(value, "EmptyCollection", namespaces):
-                            why = f"entity {norm.label} typed prov:EmptyCollection"
-                            typed(norm.id, EMPTY, why, norm.label)
-                            typed(norm.id, COLLECTION, why, norm.label)
+                            typed(norm.id, EMPTY, norm, "prov:EmptyCollection")
+                            typed(norm.id, COLLECTION, norm, "prov:EmptyCollection")
                         elif _is_prov(value, "Collection", namespaces):
-                            typed(norm.id, COLLECTION, f"entity {norm.label} typed prov:Collection", norm.label)
+                            typed(norm.id, COLLECTION, norm, "prov:Collection")
             continue
         positions = _TYPING.get(kind)
         if positions is None:
@@ -191,19 +190,20 @@ def _typing(terms: Terms, norms: list[Norm], namespaces: Namespaces) -> list[Iss
             term = norm.args[index]
             if find(term) == find(nothing):
                 continue
-            typed(term, type_name, f"{_ROLE_WORDS[index]} argument of {norm.source}", norm.source)
+            typed(term, type_name, norm, _ROLE_WORDS[index])
         if kind == "specializationOf":
-            specializations.append((norm.args[0], norm.args[1], norm.source))
+            specializations.append(norm)
         elif kind == "hadMember":
             members.append(norm)
     # inference 21: a specialization has the attributes (so the types) of the general entity
     changed = bool(specializations)
     while changed:
         changed = False
-        for specific, general, label in specializations:
+        for norm in specializations:
+            specific, general = norm.args[0], norm.args[1]
             general_types = types.get(find(general), {})
             if EMPTY in general_types and EMPTY not in types.get(find(specific), {}):
-                typed(specific, EMPTY, f"specialization of an empty collection in {label}", label)
+                typed(specific, EMPTY, norm, "specialization")
                 changed = True
     issues: list[Issue] = []
     for root, kinds in types.items():
@@ -213,9 +213,9 @@ def _typing(terms: Terms, norms: list[Norm], namespaces: Namespaces) -> list[Iss
                 Issue(
                     "W3C-C55 entity-activity-disjoint",
                     "error",
-                    f"{ident} is used as an entity ({kinds[ENTITY][0]}) and as an activity "
-                    f"({kinds[ACTIVITY][0]}); nothing can be both",
-                    tuple(dict.fromkeys([ident, kinds[ENTITY][1], kinds[ACTIVITY][1]])),
+                    f"{ident} is used as an entity ({_why(*kinds[ENTITY])}) and as an activity "
+                    f"({_why(*kinds[ACTIVITY])}); nothing can be both",
+                    tuple(dict.fromkeys([ident, kinds[ENTITY][0].source, kinds[ACTIVITY][0].source])),
                 )
             )
     for norm in members:
@@ -226,9 +226,20 @@ def _typing(terms: Terms, norms: list[Norm], namespaces: Namespaces) -> list[Iss
                 Issue(
                     "W3C-C56 membership-empty-collection",
                     "error",
-                    f"{norm.label}: {ident} is an empty collection ({collection[EMPTY][0]}) and cannot have the "
+                    f"{norm.label}: {ident} is an empty collection ({_why(*collection[EMPTY])}) and cannot have the "
                     f"member {terms.show(norm.args[1])}",
                     (ident, norm.source),
                 )
             )
     return issues
+
+
+def _why(norm: Norm, how: str) -> str:
+    """Why an identifier has a type, in words: 'entity ex:e', 'second argument of ex:use1'."""
+    if how == "declared":
+        return f"{norm.kind} {norm.label}"
+    if how.startswith("prov:"):
+        return f"entity {norm.label} typed {how}"
+    if how == "specialization":
+        return f"a specialization of an empty collection in {norm.source}"
+    return f"{how} argument of {norm.source}"

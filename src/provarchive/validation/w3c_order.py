@@ -27,7 +27,9 @@ from .w3c_unify import Norm, Terms
 
 __all__ = ["check_ordering", "strongly_connected"]
 
-START, END, GEN, INV, USE = "start", "end", "gen", "inv", "use"
+# Event kinds; an event is keyed by ``(root term << 3) | kind`` (plain ints keep 100k-statement graphs fast).
+START, END, GEN, INV, USE = 0, 1, 2, 3, 4
+_KIND_WORDS = {START: "start of", END: "end of", GEN: "generation of", INV: "invalidation of", USE: "usage"}
 
 CONSTRAINT_NAMES = {
     30: "start-precedes-end",
@@ -54,121 +56,156 @@ def _utc(value: datetime) -> datetime:
 
 
 class _EventGraph:
-    """Event nodes, the edges between them and the times known for each."""
+    """Event nodes, the edges between them and the times known for each.
+
+    Built in two passes over the statements: first every event that exists is
+    declared (``event``), then the constraints add edges (``edge``), which are kept only
+    between events that exist: a constraint about "the generation of e" says nothing
+    when e has no generation.
+    """
 
     def __init__(self, terms: Terms) -> None:
         self.terms = terms
-        self.node_of: dict[tuple[str, int], int] = {}
-        self.keys: list[tuple[str, int]] = []
-        self.exists: set[tuple[str, int]] = set()
-        self.times: dict[int, list[tuple[datetime, str]]] = {}
-        #: candidate edges (from key, to key, strict, constraint, statement label, always)
-        self.candidates: list[tuple[tuple[str, int], tuple[str, int], bool, int, str, bool]] = []
-        self.use_labels: dict[int, str] = {}
+        self.find = terms.find
+        self.node_of: dict[int, int] = {}  # event key -> node number
+        self.keys: list[int] = []
+        self.exists: set[int] = set()
+        self.edges: list[tuple[int, int, bool, int, Norm]] = []  # (from, to, strict, constraint, statement)
+        self._seen: set[tuple[int, int]] = set()
+        self.times: dict[int, list[tuple[datetime, Norm]]] = {}
+        self.uses: dict[int, Norm] = {}
 
-    def node(self, key: tuple[str, int]) -> int:
+    def node(self, key: int) -> int:
         node = self.node_of.get(key)
         if node is None:
             node = self.node_of[key] = len(self.keys)
             self.keys.append(key)
         return node
 
-    def event(self, kind: str, term: int, time_term: int | None = None, label: str = "") -> tuple[str, int]:
+    def event(self, kind: int, term: int, time_term: int | None = None, norm: Norm | None = None) -> int:
         """Declare that an event exists (and when, if its time is known)."""
-        key = (kind, self.terms.find(term))
+        key = (self.find(term) << 3) | kind
         self.exists.add(key)
-        if time_term is not None:
+        if time_term is not None and norm is not None:
             value = self.terms.value(time_term)
             if isinstance(value, datetime):
-                self.times.setdefault(self.node(key), []).append((_utc(value), label))
+                self.times.setdefault(self.node(key), []).append((_utc(value), norm))
         return key
 
-    def edge(self, kind_a: str, a: int, kind_b: str, b: int, constraint: int, label: str, strict: bool = False) -> None:
-        find = self.terms.find
-        self.candidates.append(((kind_a, find(a)), (kind_b, find(b)), strict, constraint, label, False))
+    def edge(
+        self,
+        kind_a: int,
+        a: int,
+        kind_b: int,
+        b: int,
+        constraint: int,
+        norm: Norm,
+        strict: bool = False,
+        always: bool = False,
+    ) -> None:
+        """Add ``a ≼ b`` (or ``a ≺ b``) if both events exist (``always``: create them)."""
+        find = self.find
+        key_a, key_b = (find(a) << 3) | kind_a, (find(b) << 3) | kind_b
+        if not always and (key_a not in self.exists or key_b not in self.exists):
+            return
+        node_a, node_b = self.node(key_a), self.node(key_b)
+        if not strict:
+            if (node_a, node_b) in self._seen:
+                return
+            self._seen.add((node_a, node_b))
+        self.edges.append((node_a, node_b, strict, constraint, norm))
 
     def describe(self, node: int) -> str:
-        kind, term = self.keys[node]
-        name = self.terms.show(term)
+        key = self.keys[node]
+        kind, term = key & 7, key >> 3
         if kind == USE:
-            return f"usage {self.use_labels.get(term, name)}"
-        return {
-            START: f"start of {name}",
-            END: f"end of {name}",
-            GEN: f"generation of {name}",
-            INV: f"invalidation of {name}",
-        }[kind]
+            norm = self.uses.get(term)
+            return f"usage {norm.label if norm is not None else self.terms.show(term)}"
+        return f"{_KIND_WORDS[kind]} {self.terms.show(term)}"
 
 
-def _collect(graph: _EventGraph, norms: list[Norm]) -> None:
-    """Declare events and candidate edges for every statement (constraints 30-49)."""
-    edge, event = graph.edge, graph.event
+def _declare_events(graph: _EventGraph, norms: list[Norm]) -> None:
+    """First pass: the events that exist, with their times (inferences 7-10 and 13 included)."""
+    event = graph.event
     for norm in norms:
-        kind, args, label = norm.kind, norm.args, norm.source
+        kind, args = norm.kind, norm.args
         if kind == "entity":
             event(GEN, norm.id)  # inference 7: every entity is generated and invalidated
             event(INV, norm.id)
-            edge(GEN, norm.id, INV, norm.id, 36, label)
         elif kind == "activity":
-            event(START, norm.id, args[0], label)  # inference 8
-            event(END, norm.id, args[1], label)
-            edge(START, norm.id, END, norm.id, 30, label)
+            event(START, norm.id, args[0], norm)  # inference 8: every activity starts and ends
+            event(END, norm.id, args[1], norm)
         elif kind == "used":
-            act, ent = args[0], args[1]
-            use = event(USE, norm.id, args[2], label)
-            graph.use_labels.setdefault(use[1], norm.label)
-            edge(START, act, USE, norm.id, 33, label)
-            edge(USE, norm.id, END, act, 33, label)
-            edge(GEN, ent, USE, norm.id, 37, label)
-            edge(USE, norm.id, INV, ent, 38, label)
+            event(USE, norm.id, args[2], norm)
+            graph.uses.setdefault(graph.find(norm.id), norm)
+        elif kind == "wasGeneratedBy":
+            event(GEN, args[0], args[2], norm)
+        elif kind == "wasInvalidatedBy":
+            event(INV, args[0], args[2], norm)
+        elif kind == "wasStartedBy" or kind == "wasEndedBy":
+            event(START if kind == "wasStartedBy" else END, args[0], args[3], norm)
+            event(GEN, args[1])  # inferences 9/10: the trigger was generated (by the starter)
+        elif kind == "wasAttributedTo":
+            event(GEN, args[0])  # inference 13: an attributed entity was generated
+
+
+def _add_edges(graph: _EventGraph, norms: list[Norm]) -> None:
+    """Second pass: the ordering constraints 30-49 as edges between existing events."""
+    edge = graph.edge
+    for norm in norms:
+        kind, args = norm.kind, norm.args
+        if kind == "entity":
+            edge(GEN, norm.id, INV, norm.id, 36, norm)
+        elif kind == "activity":
+            edge(START, norm.id, END, norm.id, 30, norm)
+        elif kind == "used":
+            act, ent, use = args[0], args[1], norm.id
+            edge(START, act, USE, use, 33, norm)
+            edge(USE, use, END, act, 33, norm)
+            edge(GEN, ent, USE, use, 37, norm)
+            edge(USE, use, INV, ent, 38, norm)
         elif kind == "wasGeneratedBy":
             ent, act = args[0], args[1]
-            event(GEN, ent, args[2], label)
-            edge(START, act, GEN, ent, 34, label)
-            edge(GEN, ent, END, act, 34, label)
+            edge(START, act, GEN, ent, 34, norm)
+            edge(GEN, ent, END, act, 34, norm)
         elif kind == "wasInvalidatedBy":
-            event(INV, args[0], args[2], label)
-        elif kind in ("wasStartedBy", "wasEndedBy"):
+            edge(GEN, args[0], INV, args[0], 36, norm)
+        elif kind == "wasStartedBy" or kind == "wasEndedBy":
             act, trigger, starter = args[0], args[1], args[2]
-            own = START if kind == "wasStartedBy" else END
-            constraint = 43 if kind == "wasStartedBy" else 44
-            event(own, act, args[3], label)
-            event(GEN, trigger)  # inferences 9/10: the trigger was generated by the starter
-            edge(GEN, trigger, own, act, constraint, label)
-            edge(own, act, INV, trigger, constraint, label)
-            edge(START, starter, GEN, trigger, 34, label)
-            edge(GEN, trigger, END, starter, 34, label)
+            own, constraint = (START, 43) if kind == "wasStartedBy" else (END, 44)
+            edge(GEN, trigger, own, act, constraint, norm)
+            edge(own, act, INV, trigger, constraint, norm)
+            edge(START, starter, GEN, trigger, 34, norm)
+            edge(GEN, trigger, END, starter, 34, norm)
         elif kind == "wasInformedBy":
-            edge(START, args[1], END, args[0], 35, label)
+            edge(START, args[1], END, args[0], 35, norm)
         elif kind == "wasDerivedFrom":
-            edge(GEN, args[1], GEN, args[0], 42, label, strict=True)
+            edge(GEN, args[1], GEN, args[0], 42, norm, strict=True)
         elif kind == "specializationOf":
+            # created even for entities without a generation: they carry transitivity (inference 19)
             specific, general = args[0], args[1]
-            # "always": these edges also link entities without a generation, giving transitivity (inference 19)
-            specific, general = graph.terms.find(specific), graph.terms.find(general)
-            graph.candidates.append(((GEN, general), (GEN, specific), False, 45, label, True))
-            graph.candidates.append(((INV, specific), (INV, general), False, 46, label, True))
+            edge(GEN, general, GEN, specific, 45, norm, always=True)
+            edge(INV, specific, INV, general, 46, norm, always=True)
         elif kind == "wasAssociatedWith":
-            _association(graph, args[0], args[1], label)
+            _association(graph, args[0], args[1], norm)
         elif kind == "wasAttributedTo":
             ent, agent = args[0], args[1]
-            event(GEN, ent)  # inference 13
-            edge(GEN, agent, GEN, ent, 48, label)
-            edge(START, agent, GEN, ent, 48, label)
+            edge(GEN, agent, GEN, ent, 48, norm)
+            edge(START, agent, GEN, ent, 48, norm)
         elif kind == "actedOnBehalfOf":
             delegate, responsible, act = args[0], args[1], args[2]
-            edge(GEN, responsible, INV, delegate, 49, label)
-            edge(START, responsible, END, delegate, 49, label)
-            _association(graph, act, delegate, label)  # inference 14
-            _association(graph, act, responsible, label)
+            edge(GEN, responsible, INV, delegate, 49, norm)
+            edge(START, responsible, END, delegate, 49, norm)
+            _association(graph, act, delegate, norm)  # inference 14
+            _association(graph, act, responsible, norm)
 
 
-def _association(graph: _EventGraph, act: int, agent: int, label: str) -> None:
+def _association(graph: _EventGraph, act: int, agent: int, norm: Norm) -> None:
     edge = graph.edge
-    edge(START, act, INV, agent, 47, label)
-    edge(GEN, agent, END, act, 47, label)
-    edge(START, act, END, agent, 47, label)
-    edge(START, agent, END, act, 47, label)
+    edge(START, act, INV, agent, 47, norm)
+    edge(GEN, agent, END, act, 47, norm)
+    edge(START, act, END, agent, 47, norm)
+    edge(START, agent, END, act, 47, norm)
 
 
 def strongly_connected(n: int, adjacency: list[list[int]]) -> tuple[list[int], list[list[int]]]:
@@ -224,19 +261,9 @@ def strongly_connected(n: int, adjacency: list[list[int]]) -> tuple[list[int], l
 def check_ordering(terms: Terms, norms: list[Norm], *, check_times: bool = True) -> list[Issue]:
     """Issues for strict cycles in the event order (errors) and for times against it (warnings)."""
     graph = _EventGraph(terms)
-    _collect(graph, norms)
-    edges: list[tuple[int, int, bool, int, str]] = []
-    exists = graph.exists
-    seen_edges: set[tuple[int, int, bool]] = set()
-    for key_a, key_b, strict, constraint, label, always in graph.candidates:
-        if not always and (key_a not in exists or key_b not in exists):
-            continue
-        a, b = graph.node(key_a), graph.node(key_b)
-        signature = (a, b, strict)
-        if signature in seen_edges and not strict:
-            continue
-        seen_edges.add(signature)
-        edges.append((a, b, strict, constraint, label))
+    _declare_events(graph, norms)
+    _add_edges(graph, norms)
+    edges = graph.edges
     n = len(graph.keys)
     adjacency: list[list[int]] = [[] for _ in range(n)]
     edge_at: dict[tuple[int, int], int] = {}
@@ -257,14 +284,14 @@ def check_ordering(terms: Terms, norms: list[Norm], *, check_times: bool = True)
 
 def _cycle_issue(
     graph: _EventGraph,
-    edges: list[tuple[int, int, bool, int, str]],
+    edges: list[tuple[int, int, bool, int, Norm]],
     edge_at: dict[tuple[int, int], int],
     adjacency: list[list[int]],
     comp: list[int],
     a: int,
     b: int,
     constraint: int,
-    label: str,
+    origin: Norm,
 ) -> Issue:
     """Explain a strict cycle: the strict edge a ≺ b and a path from b back to a."""
     parent: dict[int, int] = {b: b}
@@ -280,22 +307,22 @@ def _cycle_issue(
         path.append(parent[path[-1]])
     path.reverse()  # b ... a
     steps = []
-    records = [label]
+    records = [origin.source]
     for x, y in zip(path, path[1:], strict=False):
         _a, _b, _s, c, lab = edges[edge_at[(x, y)]]
-        steps.append(f"{graph.describe(y)} (C{c}, {lab})")
-        records.append(lab)
+        steps.append(f"{graph.describe(y)} (C{c}, {lab.source})")
+        records.append(lab.source)
     chain = " ≼ ".join([graph.describe(b)] + steps) if steps else graph.describe(b)
     message = (
         f"the events cannot be ordered: {graph.describe(a)} must strictly precede {graph.describe(b)} "
-        f"(C{constraint} {CONSTRAINT_NAMES[constraint]}, {label}), yet {chain}"
+        f"(C{constraint} {CONSTRAINT_NAMES[constraint]}, {origin.source}), yet {chain}"
     )
     return Issue(f"W3C-C{constraint} {CONSTRAINT_NAMES[constraint]}", "error", message, tuple(dict.fromkeys(records)))
 
 
 def _time_issues(
     graph: _EventGraph,
-    edges: list[tuple[int, int, bool, int, str]],
+    edges: list[tuple[int, int, bool, int, Norm]],
     comp: list[int],
     components: list[list[int]],
 ) -> list[Issue]:
@@ -304,33 +331,34 @@ def _time_issues(
     Lower bounds propagate through undated events along the order: the components are
     visited in topological order (Tarjan yields them in reverse).
     """
-    incoming: dict[int, list[tuple[int, int, str]]] = {}
-    for a, b, _strict, constraint, label in edges:
+    incoming: dict[int, list[tuple[int, int]]] = {}
+    for a, b, _strict, constraint, _origin in edges:
         if comp[a] != comp[b]:
-            incoming.setdefault(comp[b], []).append((a, constraint, label))
+            incoming.setdefault(comp[b], []).append((a, constraint))
     # bound[c] = (latest time known to precede or be at component c, node that carries it)
     bound: dict[int, tuple[datetime, int]] = {}
     issues: list[Issue] = []
     times = graph.times
     for c in range(len(components) - 1, -1, -1):
         best: tuple[datetime, int] | None = None
-        via: dict[int, tuple[int, str]] = {}
-        for a, constraint, label in incoming.get(c, ()):
+        via: dict[int, int] = {}
+        for a, constraint in incoming.get(c, ()):
             previous = bound.get(comp[a])
             if previous is not None and (best is None or previous[0] > best[0]):
                 best = previous
-                via[previous[1]] = (constraint, label)
+                via[previous[1]] = constraint
         for node in components[c]:
             own = times.get(node)
             if not own:
                 continue
             latest = max(t for t, _l in own)
             if best is not None and best[0] > latest:
-                constraint, label = via.get(best[1], (0, ""))
+                constraint = via.get(best[1], 0)
                 earlier = graph.describe(best[1])
                 later = graph.describe(node)
                 name = CONSTRAINT_NAMES.get(constraint, "event ordering")
-                records = tuple(dict.fromkeys([lab for _t, lab in own] + [lab for _t, lab in times.get(best[1], [])]))
+                carriers = [norm for _t, norm in own] + [norm for _t, norm in times.get(best[1], [])]
+                records = tuple(dict.fromkeys(norm.source for norm in carriers))
                 issues.append(
                     Issue(
                         f"W3C-C{constraint} {name}" if constraint else "W3C event times",

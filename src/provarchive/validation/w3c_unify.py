@@ -173,9 +173,13 @@ class Terms:
 
 
 class Norm:
-    """A statement in normal form: kind, id term, argument terms, attributes, label."""
+    """A statement in normal form: kind, id term, argument terms and attributes.
 
-    __slots__ = ("kind", "id", "args", "attributes", "label", "inferred_from")
+    ``label`` (how messages name it) is computed only when a message needs it: a
+    100k-statement document has no use for 100k labels when it is valid.
+    """
+
+    __slots__ = ("kind", "id", "args", "attributes", "statement", "origin", "_label")
 
     def __init__(
         self,
@@ -183,21 +187,30 @@ class Norm:
         id: int,
         args: list[int],
         attributes: list[tuple[str, Any]],
-        label: str,
-        inferred_from: str = "",
+        statement: Statement | None = None,
+        *,
+        label: str | None = None,
+        origin: Norm | None = None,
     ) -> None:
         self.kind = kind
         self.id = id
         self.args = args
         self.attributes = attributes
-        self.label = label
-        #: Empty for a statement of the document; else the label of the statement it was inferred from.
-        self.inferred_from = inferred_from
+        self.statement = statement
+        #: The statement of the document this one was inferred from (None for the document's own).
+        self.origin = origin
+        self._label = label
+
+    @property
+    def label(self) -> str:
+        if self._label is None:
+            self._label = label_of(self.statement) if self.statement is not None else self.kind
+        return self._label
 
     @property
     def source(self) -> str:
-        """The document record to blame: the statement itself or the one it came from."""
-        return self.inferred_from or self.label
+        """The document record to blame: the statement itself or the one it was inferred from."""
+        return self.origin.label if self.origin is not None else self.label
 
 
 def label_of(st: Statement) -> str:
@@ -236,7 +249,6 @@ class Normaliser:
             signature = _SIGNATURES.get(kind)
             if signature is None:
                 continue  # not a PROV statement kind we know: nothing to check
-            label = label_of(st)
             formal = st.formal
             args: list[int] = []
             derivation_activity = None
@@ -256,8 +268,8 @@ class Normaliser:
                         Issue(
                             "W3C-DM missing argument",
                             "error",
-                            f"{label}: the {arg} of a {kind} statement is mandatory but is missing ('-')",
-                            (label,),
+                            f"{label_of(st)}: the {arg} of a {kind} statement is mandatory but is missing ('-')",
+                            (label_of(st),),
                         )
                     )
                     args.append(var())
@@ -277,20 +289,22 @@ class Normaliser:
                         Issue(
                             "W3C-C51 impossible-unspecified-derivation-generation-use",
                             "error",
-                            f"{label}: a derivation that names its {' and '.join(given)} must also name its activity",
-                            (label,),
+                            f"{label_of(st)}: a derivation that names its {' and '.join(given)} must also name "
+                            "its activity",
+                            (label_of(st),),
                         )
                     )
             ident_term = ident(str(st.id)) if st.id else var()
-            norm = Norm(kind, ident_term, args, st.attributes, label)
+            norm = Norm(kind, ident_term, args, st.attributes, st)
             norms.append(norm)
             if kind == "wasDerivedFrom" and derivation_activity is not None:
                 # inference 11: the derivation's activity used e1 (usage u) and generated e2 (generation g)
                 e2, e1, act, gen, use = args
                 activity = terms.show(act)
-                norms.append(Norm("used", use, [act, e1, var()], [], f"used({activity}, {st.formal[1]})", label))
+                usage = f"used({activity}, {st.formal[1]})"
+                norms.append(Norm("used", use, [act, e1, var()], [], label=usage, origin=norm))
                 generation = f"wasGeneratedBy({st.formal[0]}, {activity})"
-                norms.append(Norm("wasGeneratedBy", gen, [e2, act, var()], [], generation, label))
+                norms.append(Norm("wasGeneratedBy", gen, [e2, act, var()], [], label=generation, origin=norm))
 
     # ---------------------------------------------------------------- unification
 
