@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -12,6 +14,7 @@ from provarchive.formats import dumps
 from provarchive.formats.graph import build_graph, dumps_dot, dumps_svg, node_size
 from provarchive.formats.layout import _place_in_order, count_crossings, layered_layout
 from provarchive.model import Document
+from tests.conftest import require_command
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -214,3 +217,16 @@ def test_a_hub_agent_is_drawn_once_per_column() -> None:
     assert all("drawn 3 times" in g.find(f"{SVG}title").text for g in copies)
     small = parse_svg(dumps_svg(kitchen_sink()))
     assert len([g for g in node_groups(small) if g.get("data-id") == "ex:alice"]) == 1
+
+
+def test_graphviz_reads_the_dot_output(tmp_path: Path) -> None:
+    dot = require_command("dot")  # Debian package graphviz; only this check needs it
+    source = tmp_path / "sink.dot"
+    source.write_bytes(dumps_dot(kitchen_sink()))
+    tricky = tmp_path / "tricky.dot"
+    tricky.write_bytes(dumps_dot(tricky_document()))
+    for path in (source, tricky):
+        done = subprocess.run([dot, "-Tsvg", str(path)], capture_output=True, timeout=60)
+        assert done.returncode == 0, done.stderr.decode()
+        assert not done.stderr, done.stderr.decode()  # no syntax warnings either
+        parse_svg(done.stdout)

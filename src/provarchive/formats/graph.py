@@ -88,6 +88,10 @@ EDGE_COLOURS: dict[str, tuple[str, str]] = {
     "wasInfluencedBy": ("#808080", "#606060"),
     "wasConfiguredBy": ("#6B8E5A", "#4B6E3A"),
     "description": ("#A0A0A0", "#707070"),
+    "activityDescription": ("#7A8B6F", "#5A6B4F"),
+    "entityDescription": ("#7A8B6F", "#5A6B4F"),
+    "hadReference": ("#7A8B6F", "#5A6B4F"),
+    "hadPlan": ("#A0A0A0", "#707070"),
 }
 DEFAULT_EDGE_COLOUR = ("#000000", "#303030")
 DASHED_RELATIONS = frozenset({"description", "activityDescription", "entityDescription", "hadReference", "hadPlan"})
