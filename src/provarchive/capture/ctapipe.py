@@ -162,6 +162,8 @@ def ctapipe_to_document(activities: list[dict[str, Any]], *, environment: bool =
             act.attributes.append(("pa:ctapipeVersion", str(system["ctapipe_version"])))
         for direction in ("input", "output"):
             for item in record.get(direction) or []:
+                if isinstance(item, str):  # the 2017 format lists bare paths
+                    item = {"url": item}
                 if not isinstance(item, dict) or not item.get("url"):
                     continue
                 url = str(item["url"])
