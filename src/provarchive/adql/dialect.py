@@ -190,7 +190,9 @@ def lower_function(call: exp.Anonymous, backend: str) -> exp.Expression:
 
     def substitute(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Placeholder) and str(node.name).startswith("a"):
-            return exp.paren(args[int(node.name[1:])].copy(), copy=False)
+            argument = args[int(node.name[1:])].copy()
+            atomic = isinstance(argument, (exp.Column, exp.Literal, exp.Paren, exp.Func, exp.Null))
+            return argument if atomic else exp.paren(argument, copy=False)
         return node
 
     return template.transform(substitute, copy=False)
