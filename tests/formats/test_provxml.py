@@ -140,8 +140,23 @@ def test_reads_every_conformance_xml(conformance: Path) -> None:
         except FormatError as exc:
             assert exc.line is not None, path
             unreadable.append(path.name)
-    # voprov's 2020 legacy layout is not PROV-XML (root voprov:document); it is refused with a position
-    assert unreadable == ["reference_legacy.xml"]
+    assert unreadable == []
+
+
+def test_voprov_legacy_layout_reads_as_ivoa_classes(conformance: Path) -> None:
+    doc = provxml.loads((conformance / "voprov" / "reference_legacy.xml").read_bytes())
+    usage = doc.get("ex:ud1")
+    assert type(usage).__name__ == "UsageDescription"
+    assert (usage.role, usage.activity_description, usage.entity_descriptions) == ("input", "ex:ad1", ["ex:ed1"])
+    activity = doc.get("ex:a1")
+    assert activity.description == "ex:ad1" and activity.name == "cal run"
+    assert doc.get("ex:ag1").type == "Person"
+    assert doc.get("ex:p1").description == "ex:pd1"
+    configured = sorted(r.artefact_type for r in doc.records if type(r).__name__ == "WasConfiguredBy")
+    assert configured == ["ConfigFile", "Parameter"]
+    assert [e.id for e in doc.bundles["ex:b1"].entities] == ["ex:be1"]
+    again = provxml.loads(provxml.dumps(doc))
+    assert differences(doc, again) == ([], [])
 
 
 def test_provtoolbox_bundle_dialect_and_header(conformance: Path) -> None:

@@ -38,6 +38,8 @@ from ..model.ids import PROV, VOPROV, XSD, XSI, Literal, Namespaces, QName
 from ..model.w3c import TIME_KEYS, W3C_FORMAL, Statement, from_statements, to_statements
 from ..util import paused_gc
 from .errors import FormatError, UnsafeInputError
+from .provxml_voprov import is_voprov_document
+from .provxml_voprov import rewrite as rewrite_voprov
 
 __all__ = ["dumps", "loads", "to_lexical", "from_lexical", "parse_datetime", "format_datetime", "XSD_XML"]
 
@@ -558,11 +560,15 @@ def loads(data: bytes | str, **_options: Any) -> Document:
     """Read PROV-XML; raises :class:`FormatError` (with line and column) on bad input."""
     root = parse_xml(data)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    if root.tag != f"{_P}document":
-        raise FormatError(f"the root element is {root.tag!r}, not prov:document", format=FORMAT, line=root.sourceline)
     # Namespaces declared below the root need per-element resolution (slower path).
     head_end = raw.find(b">", raw.find(b"document")) + 1
     nested = raw.find(b"xmlns", head_end) != -1
+    if root.tag != f"{_P}document":
+        if not is_voprov_document(root):
+            raise FormatError(
+                f"the root element is {root.tag!r}, not prov:document", format=FORMAT, line=root.sourceline
+            )
+        root, nested = rewrite_voprov(root), True
     _refuse_nested_values(root)
     reader = _Reader(root, nested)
     with paused_gc():
