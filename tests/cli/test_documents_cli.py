@@ -12,7 +12,7 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from provarchive.cli.app import build_app
-from provarchive.examples import kitchen_sink
+from provarchive.examples import kitchen_sink, pipeline
 from provarchive.formats import read, write
 from provarchive.model import Document, same_provenance
 
@@ -185,6 +185,18 @@ def test_show_tree(runner: CliRunner, sink_json: Path) -> None:
     calibrate = next(i for i, line in enumerate(lines) if "ex:calibrate-run042" in line)
     assert "used ex:run042.dl0.fits (raw)" in lines[calibrate + 1]
     assert any("generated ex:run042.dl1 (dl1)" in line for line in lines[calibrate:])
+
+
+def test_show_limits_long_documents(runner: CliRunner, tmp_path: Path) -> None:
+    big = tmp_path / "pipeline.json"
+    write(pipeline(300), big)
+    result = runner.invoke(build_app(), ["show", str(big), "--limit", "3"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "(first 3 shown; --limit 0 for all)" in result.stdout
+    assert "ex:calibrate0" in result.stdout and "ex:select0" in result.stdout
+    assert "ex:calibrate1 " not in result.stdout
+    everything = runner.invoke(build_app(), ["show", str(big), "-n", "0", "--tree"], env={"COLUMNS": "200"})
+    assert "ex:calibrate1 " in everything.stdout and "first" not in everything.stdout
 
 
 def test_draw_svg_dot_and_without_descriptions(runner: CliRunner, sink_json: Path, tmp_path: Path) -> None:

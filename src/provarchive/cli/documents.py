@@ -165,6 +165,7 @@ def validate(
 def show(
     file: Annotated[str, typer.Argument(help="Document to summarise, or - for standard input.")],
     tree: Annotated[bool, typer.Option("--tree", help="Show each activity with what it used and generated.")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="Show at most N activities (0: all).")] = 50,
     input_format: Annotated[str | None, typer.Option("--from", "-f", help="Input format (default: detected).")] = None,
 ) -> None:
     """Summarise a document: records per class, then its activities with inputs and outputs.
@@ -174,6 +175,8 @@ def show(
         provarchive show run42.json
 
         provarchive show run42.provn --tree
+
+        provarchive show big-archive-dump.json --limit 0
     """
     from rich.console import Console
     from rich.table import Table
@@ -201,9 +204,11 @@ def show(
         elif isinstance(record, WasGeneratedBy) and record.activity:
             outputs.setdefault(record.activity, []).append(_with_role(record.entity, record.role))
     activities = [record for _bundle, record in doc.all_records() if isinstance(record, Activity)]
+    shown = activities[:limit] if limit else activities
+    more = f" (first {len(shown)} shown; --limit 0 for all)" if len(shown) < len(activities) else ""
     if tree:
-        root = Tree(f"[bold]{file}[/bold]")
-        for act in activities:
+        root = Tree(f"[bold]{_escape(file)}[/bold]: {len(activities)} activities{more}")
+        for act in shown:
             branch = root.add(f"[blue]{_escape(act.id)}[/blue] {_escape(act.name or '')}")
             for entity in inputs.get(act.id, []):
                 branch.add(f"[red]used[/red] {_escape(entity)}")
@@ -211,12 +216,12 @@ def show(
                 branch.add(f"[green]generated[/green] {_escape(entity)}")
         console.print(root)
         return
-    console.print(f"{len(activities)} activities")
+    console.print(f"{len(activities)} activities{more}")
     table = Table()
     table.add_column("activity", no_wrap=True)
     for column in ("name", "used", "generated"):
         table.add_column(column, overflow="fold")
-    for act in activities:
+    for act in shown:
         table.add_row(
             _escape(act.id),
             _escape(act.name or ""),
