@@ -1,0 +1,145 @@
+"""Serialisation benchmark: PROV-JSON, PROV-N and PROV-XML, provarchive against prov 3.2.3.
+
+For each document size (CTA-like pipelines from ``provarchive.examples.pipeline``):
+
+* **ours**: ``dumps(doc)`` and ``loads(bytes)`` of each format module;
+* **prov** 3.2.3, in the same run on the same document: prov reads the bytes we
+  wrote, and writes the document it parsed. Both libraries are called as a user
+  calls them (prov with the garbage collector on, as it always runs; ours pauses it
+  inside ``dumps``/``loads``);
+* **floor** (PROV-JSON only): orjson ``dumps``/``loads`` of the equivalent plain
+  dicts, i.e. exactly the JSON tree of the document without any PROV semantics.
+
+Medians of ``--repeat`` runs. Usage::
+
+    .venv/bin/python bench/serialize.py            # 10k and 100k records
+    .venv/bin/python bench/serialize.py --quick    # 10k only
+    .venv/bin/python bench/serialize.py --repeat 5 --sizes 1000,50000
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import orjson
+
+from provarchive.examples import pipeline
+from provarchive.model import Document
+
+
+@dataclass
+class Row:
+    """One line of the table: a format at one size, every figure in seconds."""
+
+    fmt: str
+    records: int
+    megabytes: float
+    ours_write: float
+    ours_read: float
+    prov_write: float
+    prov_read: float
+    floor_write: float | None = None
+    floor_read: float | None = None
+
+
+def median_seconds(action: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def optional_module(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def measure(fmt: str, module: ModuleType, prov_format: str, doc: Document, repeat: int, prov_repeat: int) -> Row:
+    from prov.model import ProvDocument
+
+    data = module.dumps(doc)
+    text = data.decode()
+    ours_write = median_seconds(lambda: module.dumps(doc), repeat)
+    ours_read = median_seconds(lambda: module.loads(data), repeat)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        prov_doc = ProvDocument.deserialize(content=text, format=prov_format)
+        prov_read = median_seconds(lambda: ProvDocument.deserialize(content=text, format=prov_format), prov_repeat)
+        prov_write = median_seconds(lambda: prov_doc.serialize(format=prov_format), prov_repeat)
+    row = Row(fmt, doc.count(), len(data) / 1e6, ours_write, ours_read, prov_write, prov_read)
+    if fmt == "PROV-JSON":
+        plain = orjson.loads(data)
+        row.floor_write = median_seconds(lambda: orjson.dumps(plain), repeat)
+        row.floor_read = median_seconds(lambda: orjson.loads(data), repeat)
+    return row
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.1f}×"
+
+
+def print_table(rows: list[Row]) -> None:
+    header = (
+        "| format | records | MB | ours write | ours read | prov write | prov read | prov/ours write | prov/ours read "
+        "| prov/ours total | floor write | floor read | ours/floor total |"
+    )
+    print(header)
+    print("|" + "---|" * (header.count("|") - 1))
+    for r in rows:
+        floor = "| — | — | — |"
+        if r.floor_write is not None and r.floor_read is not None:
+            floor = (
+                f"| {r.floor_write * 1e3:.0f} ms | {r.floor_read * 1e3:.0f} ms "
+                f"| {ratio(r.ours_write + r.ours_read, r.floor_write + r.floor_read)} |"
+            )
+        print(
+            f"| {r.fmt} | {r.records} | {r.megabytes:.1f} | {r.ours_write * 1e3:.0f} ms | {r.ours_read * 1e3:.0f} ms "
+            f"| {r.prov_write * 1e3:.0f} ms | {r.prov_read * 1e3:.0f} ms | {ratio(r.prov_write, r.ours_write)} "
+            f"| {ratio(r.prov_read, r.ours_read)} | {ratio(r.prov_write + r.prov_read, r.ours_write + r.ours_read)} "
+            + floor
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="10k records only")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement of ours (median)")
+    parser.add_argument("--prov-repeat", type=int, default=3, help="runs per measurement of prov (median)")
+    parser.add_argument("--sizes", default=None, help="comma-separated record counts (default 10000,100000)")
+    args = parser.parse_args(argv)
+    sizes = [10_000] if args.quick else [int(s) for s in (args.sizes or "10000,100000").split(",")]
+
+    formats: list[tuple[str, str, str]] = [
+        ("PROV-JSON", "provarchive.formats.provjson", "json"),
+        ("PROV-N", "provarchive.formats.provn", "provn"),
+        ("PROV-XML", "provarchive.formats.provxml", "xml"),
+    ]
+    rows: list[Row] = []
+    for size in sizes:
+        doc = pipeline(size)
+        for fmt, module_name, prov_format in formats:
+            module = optional_module(module_name)
+            if module is None:
+                print(f"{fmt}: {module_name} is not importable; row skipped")
+                continue
+            rows.append(measure(fmt, module, prov_format, doc, args.repeat, args.prov_repeat))
+            print(f"measured {fmt} at {size} records", flush=True)
+    print()
+    print(f"Medians: ours of {args.repeat} runs, prov 3.2.3 of {args.prov_repeat}, same process and documents.")
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
