@@ -73,3 +73,19 @@ def test_help_in_a_real_process() -> None:
     done = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert "convert" in done.stdout and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("name", ["convert", "validate", "show", "draw", "demo"])
+def test_document_commands_are_documented(name: str) -> None:
+    """docs/cli.md has a section for each command, naming each of its options."""
+    text = (ROOT / "docs" / "cli.md").read_text()
+    assert f"\n## {name}\n" in text
+    section = text.split(f"\n## {name}\n", 1)[1].split("\n## ", 1)[0]
+    command = typer.main.get_command(build_app()).commands[name]  # type: ignore[attr-defined]
+    for parameter in command.params:
+        if parameter.name == "help":
+            continue
+        names = [*getattr(parameter, "opts", []), *getattr(parameter, "secondary_opts", [])]
+        argument = getattr(parameter, "metavar", None) or parameter.name.upper()
+        shown = [n for n in names if n.startswith("--")] or [argument]
+        assert any(f"`{n}`" in section or f"`{n}," in section for n in shown), f"{name}: {shown} undocumented"
