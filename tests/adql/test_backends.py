@@ -37,6 +37,21 @@ QUERIES: list[tuple[str, list[tuple[Any, ...]] | None]] = [
     ("SELECT id FROM provenance.entity WHERE level IS NULL ORDER BY id", [("loop_a",), ("loop_b",)]),
     ("SELECT id FROM provenance.entity WHERE level IN ('DL2', 'DL3') ORDER BY id", [("dl2",), ("dl3",)]),
     ("SELECT id FROM provenance.entity ORDER BY id OFFSET 8", [("raw1",), ("raw2",)]),
+    # NULLs sort last ascending and first descending on both backends (PostgreSQL's rule)
+    (
+        "SELECT TOP 3 id, level FROM provenance.entity ORDER BY level DESC, id",
+        [("loop_a", None), ("loop_b", None), ("dl3", "DL3")],
+    ),
+    (
+        "SELECT id FROM provenance.entity WHERE id NOT LIKE 'loop%' ORDER BY level, id DESC",
+        [("calib",), ("raw2",), ("raw1",), ("lonely",), ("cal2",), ("cal1",), ("dl2",), ("dl3",)],
+    ),
+    ("SELECT id FROM provenance.entity WHERE id LIKE 'loop!_%' ESCAPE '!' ORDER BY id", [("loop_a",), ("loop_b",)]),
+    (
+        "SELECT TOP 2 id FROM provenance.entity WHERE id LIKE 'raw%' UNION SELECT id FROM provenance.activity "
+        "WHERE id = 'act_sel' ORDER BY id",
+        [("act_sel",), ("raw1",), ("raw2",)],
+    ),
     (
         "SELECT level, COUNT(*) AS n FROM provenance.entity GROUP BY level HAVING COUNT(*) > 1 ORDER BY level",
         [("DL0", 3), ("DL1", 2), (None, 2)],

@@ -23,6 +23,7 @@ ever reaches the generated SQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -131,6 +132,7 @@ _CAST_TYPES = {
     exp.DataType.Type.TIMESTAMP,
 }
 
+_REGULAR_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _SYSTEM_PREFIXES = ("sqlite_", "pg_", "pragma_")
 _SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast", "sqlite_temp_master"}
 
@@ -342,6 +344,8 @@ def _check_identifier(node: exp.Identifier) -> None:
         raise _refuse("empty identifiers are not allowed", node)
     if any(ch == '"' or ord(ch) < 32 or ord(ch) == 127 for ch in name):
         raise _refuse("delimited identifiers may not contain quotes or control characters", node)
+    if not node.quoted and not _REGULAR_IDENTIFIER.fullmatch(name):
+        raise _refuse(f'{name} is not a regular ADQL identifier (letters, digits, _); quote it as "{name}"', node)
     parent = node.parent
     defines_name = isinstance(parent, (exp.TableAlias, exp.Alias)) or (
         isinstance(parent, exp.Table) and parent.args.get("alias") is None and False
