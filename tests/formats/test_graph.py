@@ -217,6 +217,9 @@ def test_a_hub_agent_is_drawn_once_per_column() -> None:
     assert all("drawn 3 times" in g.find(f"{SVG}title").text for g in copies)
     small = parse_svg(dumps_svg(kitchen_sink()))
     assert len([g for g in node_groups(small) if g.get("data-id") == "ex:alice"]) == 1
+    # a record of a named bundle is its own node, but carries the record's id
+    in_bundle = [g for g in node_groups(small) if g.get("data-id") == "ex:report042"]
+    assert len(in_bundle) == 2 and any("in bundle ex:bundle1" in g.find(f"{SVG}title").text for g in in_bundle)
 
 
 def test_graphviz_reads_the_dot_output(tmp_path: Path) -> None:

@@ -25,16 +25,21 @@ from datetime import datetime
 from typing import Any
 
 from ..model import (
+    Activity,
+    Agent,
+    Bundle,
+    Collection,
     ConfigFile,
     Description,
     Document,
+    Element,
+    Entity,
     Parameter,
     Record,
     Relation,
+    ValueEntity,
     WasConfiguredBy,
 )
-from ..model.document import Bundle
-from ..model.records import Activity, Agent, Collection, Element, Entity, ValueEntity
 
 __all__ = [
     "EDGE_COLOURS",
@@ -110,7 +115,8 @@ class GraphNode:
     sublabel: str = ""
     details: list[str] = field(default_factory=list)
     bundle: str | None = None
-    #: Key of the node this one is a copy of (a hub drawn once per column), else None.
+    #: Id of the record drawn when ``key`` is not it: records of named bundles (keyed
+    #: ``bundle::id``) and the copies of a hub drawn once per column.
     record: str | None = None
 
 
@@ -233,7 +239,7 @@ def _node(key: str, kind: str, record: Element, bundle: str | None) -> GraphNode
     details.extend(f"{qname}: {_text(value)}" for qname, value in record.attributes)
     if bundle:
         details.append(f"in bundle {bundle}")
-    return GraphNode(key, kind, label, sublabel, details, bundle)
+    return GraphNode(key, kind, label, sublabel, details, bundle, record.id if key != record.id else None)
 
 
 def _text(value: Any) -> str:

@@ -106,7 +106,7 @@ def _split_hubs(graph: Graph, layers: list[int]) -> Graph | None:
             new_key = key if number == 0 else f"{key}#{number + 1}"
             copy_key[(key, column)] = new_key
             details = [*node.details, f"(drawn {len(hubs[key])} times, once per column it is used in)"]
-            split.nodes[new_key] = replace(node, key=new_key, details=details, record=node.key)
+            split.nodes[new_key] = replace(node, key=new_key, details=details, record=node.record or node.key)
     for edge in graph.edges:
         if edge.target in hubs:
             edge = replace(edge, target=copy_key[(edge.target, layers[index[edge.source]])])
