@@ -50,6 +50,7 @@ __all__ = [
     "build_graph",
     "dumps_dot",
     "dumps_svg",
+    "escape_xml",
     "node_size",
     "text_width",
     "truncate",
@@ -311,7 +312,7 @@ def truncate(text: str, limit: int = MAX_LABEL) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _xml(text: str) -> str:
+def escape_xml(text: str) -> str:
     """Text safe inside an XML element or attribute (characters XML forbids dropped)."""
     text = _CONTROL.sub("", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

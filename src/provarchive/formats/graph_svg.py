@@ -20,7 +20,7 @@ from .graph import (
     GraphEdge,
     GraphNode,
     NodeStyle,
-    _xml,
+    escape_xml,
     node_size,
     text_width,
     truncate,
@@ -129,7 +129,7 @@ def _draw_edges(
     for edge, route in zip(graph.edges, layout.routes):
         stroke, label_colour = EDGE_COLOURS.get(edge.relation, DEFAULT_EDGE_COLOUR)
         dash = ' stroke-dasharray="4,3"' if edge.relation in DASHED_RELATIONS else ""
-        title = _xml("\n".join([f"{edge.source} {edge.label} {edge.target}", *edge.details[1:MAX_TOOLTIP_LINES]]))
+        title = escape_xml("\n".join([f"{edge.source} {edge.label} {edge.target}", *edge.details[1:MAX_TOOLTIP_LINES]]))
         if route.loop:
             cx, cy = layout.centres[index[edge.source]]
             top = cy - sizes[index[edge.source]][1] / 2
@@ -153,7 +153,7 @@ def _draw_edges(
             path = _smooth_path(points)
             anchor = _midpoint(points[0], points[1])
         out.append(
-            f'<g class="edge" data-relation="{_xml(edge.relation)}"><title>{title}</title>'
+            f'<g class="edge" data-relation="{escape_xml(edge.relation)}"><title>{title}</title>'
             f'<path d="{path}" stroke="{stroke}" stroke-width="1.2"{dash}/>'
             f'<polygon points="{arrow}" fill="{stroke}" stroke="none"/></g>'
         )
@@ -167,7 +167,7 @@ def _draw_edges(
             labels.append(
                 f'<rect x="{x - width / 2:.1f}" y="{y - 6:.1f}" width="{width:.1f}" height="{EDGE_FONT + 2:.1f}" '
                 f'fill="#FFFFFF" fill-opacity="0.8"/>'
-                f'<text x="{x:.1f}" y="{y + 3:.1f}" fill="{label_colour}">{_xml(text)}</text>'
+                f'<text x="{x:.1f}" y="{y + 3:.1f}" fill="{label_colour}">{escape_xml(text)}</text>'
             )
     out.append("</g>")
     labels.append("</g>")
@@ -282,8 +282,8 @@ class _LabelSpace:
 def _draw_node(out: list[str], number: int, node: GraphNode, centre: Point, size: tuple[float, float]) -> None:
     style = NODE_STYLES[node.kind]
     cx, cy = centre
-    title = _xml("\n".join(node.details[:MAX_TOOLTIP_LINES] or [node.label]))
-    record = _xml(node.record or node.key)
+    title = escape_xml("\n".join(node.details[:MAX_TOOLTIP_LINES] or [node.label]))
+    record = escape_xml(node.record or node.key)
     out.append(f'<g class="node {node.kind}" id="node-{number}" data-id="{record}"><title>{title}</title>')
     out.append(_shape(style, cx, cy, size[0], size[1]))
     label, sublabel = truncate(node.label), truncate(node.sublabel, 40)
@@ -293,12 +293,12 @@ def _draw_node(out: list[str], number: int, node: GraphNode, centre: Point, size
     italic = ' font-style="italic"' if node.kind == "description" else ""
     out.append(
         f'<text x="{cx:.1f}" y="{baseline:.1f}" font-size="{style.font_size:g}" text-anchor="middle"{italic}>'
-        f"{_xml(label)}</text>"
+        f"{escape_xml(label)}</text>"
     )
     if sublabel:
         out.append(
             f'<text x="{cx:.1f}" y="{baseline + 12:.1f}" font-size="9" fill="#404040" text-anchor="middle">'
-            f"{_xml(sublabel)}</text>"
+            f"{escape_xml(sublabel)}</text>"
         )
     out.append("</g>")
 
@@ -357,7 +357,8 @@ def _legend(graph: Graph, available: float) -> tuple[list[str], float, float]:
         style = NODE_STYLES[kind]
         text = style.legend
         sample = _shape(style, 18.0, 0.0, 32.0, 16.0)
-        items.append((44 + text_width(text, 11.0), f'{sample}<text x="40" y="4" font-size="11">{_xml(text)}</text>'))
+        label = f'<text x="40" y="4" font-size="11">{escape_xml(text)}</text>'
+        items.append((44 + text_width(text, 11.0), sample + label))
     for relation in relations:
         stroke, colour = EDGE_COLOURS.get(relation, DEFAULT_EDGE_COLOUR)
         dash = ' stroke-dasharray="4,3"' if relation in DASHED_RELATIONS else ""
@@ -368,7 +369,7 @@ def _legend(graph: Graph, available: float) -> tuple[list[str], float, float]:
         items.append(
             (
                 44 + text_width(relation, 10.0),
-                f'{sample}<text x="40" y="4" font-size="10" fill="{colour}">{_xml(relation)}</text>',
+                f'{sample}<text x="40" y="4" font-size="10" fill="{colour}">{escape_xml(relation)}</text>',
             )
         )
     lines = ['<g class="legend">']
