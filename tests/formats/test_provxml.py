@@ -244,3 +244,15 @@ def test_elements_inside_attribute_values_are_refused() -> None:
     with pytest.raises(FormatError, match="must be text") as info:
         provxml.loads(data)
     assert info.value.line == 3
+
+
+def test_typed_text_that_does_not_parse_is_kept_as_a_literal() -> None:
+    from provarchive.formats.xsd_values import from_lexical, to_lexical
+
+    assert from_lexical("abc", "xsd:int") == Literal("abc", "xsd:int")
+    assert from_lexical("maybe", "xsd:boolean") == Literal("maybe", "xsd:boolean")
+    assert from_lexical("1", "xsd:boolean") is True
+    assert from_lexical("2024", "xsd:gYear") == Literal("2024", "xsd:gYear")
+    assert from_lexical("bon", "xsd:string", "fr") == Literal("bon", lang="fr")
+    assert to_lexical(2**40) == (str(2**40), "xsd:long", None)
+    assert to_lexical(datetime(2024, 1, 1, tzinfo=timezone.utc)) == ("2024-01-01T00:00:00Z", "xsd:dateTime", None)

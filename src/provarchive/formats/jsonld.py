@@ -32,7 +32,7 @@ from ..model.ids import PROV, VOPROV, XSD, Namespaces, QName
 from ..model.w3c import TIME_KEYS, W3C_FORMAL, Statement, from_statements, to_statements
 from ..util import paused_gc
 from .errors import FormatError
-from .provxml import format_datetime, from_lexical, parse_datetime, to_lexical
+from .xsd_values import format_datetime, from_lexical, parse_datetime, to_lexical
 
 __all__ = ["dumps", "loads", "CONTEXT_URL"]
 

@@ -34,14 +34,15 @@ from typing import Any
 from lxml import etree
 
 from ..model import Bundle, Document
-from ..model.ids import PROV, VOPROV, XSD, XSI, Literal, Namespaces, QName
+from ..model.ids import PROV, VOPROV, XSD, XSI, Namespaces, QName
 from ..model.w3c import TIME_KEYS, W3C_FORMAL, Statement, from_statements, to_statements
 from ..util import paused_gc
 from .errors import FormatError, UnsafeInputError
 from .provxml_voprov import is_voprov_document
 from .provxml_voprov import rewrite as rewrite_voprov
+from .xsd_values import format_datetime, from_lexical, parse_datetime, to_lexical
 
-__all__ = ["dumps", "loads", "to_lexical", "from_lexical", "parse_datetime", "format_datetime", "XSD_XML"]
+__all__ = ["dumps", "loads", "parse_xml", "XSD_XML"]
 
 FORMAT = "PROV-XML"
 #: XML Schema namespace as XML documents write it (PROV-XML, prov and ProvToolbox): no '#'.
@@ -52,90 +53,6 @@ _XML_LANG = f"{{{XML_NS}}}lang"
 _PROV_ID = f"{{{PROV}}}id"
 _PROV_REF = f"{{{PROV}}}ref"
 _P = f"{{{PROV}}}"
-
-# ------------------------------------------------------------------ typed values
-
-
-def format_datetime(value: datetime) -> str:
-    """ISO 8601, with ``Z`` for UTC (the project-wide convention for text output)."""
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def parse_datetime(text: str) -> datetime:
-    """An ``xsd:dateTime`` lexical form as a datetime (``Z`` and offsets accepted)."""
-    return datetime.fromisoformat(text.strip())
-
-
-_INT_TYPES = frozenset(
-    f"xsd:{t}"
-    for t in (
-        *("int", "integer", "long", "short", "byte", "nonNegativeInteger", "nonPositiveInteger"),
-        *("positiveInteger", "negativeInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte"),
-    )
-)
-_FLOAT_TYPES = frozenset({"xsd:double", "xsd:float"})
-
-
-def to_lexical(value: Any) -> tuple[str, str | None, str | None]:
-    """(lexical form, datatype as ``xsd:``-style QName or None, language or None).
-
-    The mapping prov 3.x uses: int → ``xsd:int`` (``xsd:long`` beyond 32 bits), float →
-    ``xsd:double``, bool → ``xsd:boolean``, datetime → ``xsd:dateTime``, QName →
-    ``xsd:QName``; a plain string has no datatype.
-    """
-    cls = type(value)
-    if cls is str:
-        return value, None, None
-    if cls is QName:
-        return str(value), "xsd:QName", None
-    if cls is bool:
-        return ("true" if value else "false"), "xsd:boolean", None
-    if cls is int:
-        return str(value), ("xsd:int" if -(2**31) <= value < 2**31 else "xsd:long"), None
-    if cls is float:
-        return repr(value), "xsd:double", None
-    if isinstance(value, datetime):
-        return format_datetime(value), "xsd:dateTime", None
-    if isinstance(value, Literal):
-        return value.value, value.datatype, value.lang
-    if isinstance(value, str):
-        return str(value), None, None
-    raise TypeError(f"cannot serialise attribute value {value!r} of type {cls.__name__}")
-
-
-def from_lexical(text: str, datatype: str | None, lang: str | None = None) -> Any:
-    """The model value for a lexical form and a datatype QName (``xsd:`` prefix for XSD).
-
-    Values that do not parse under their datatype are kept as a :class:`Literal` so
-    that nothing is lost; unknown datatypes are kept as literals too.
-    """
-    if lang:
-        return Literal(
-            text, datatype if datatype not in (None, "xsd:string", "prov:InternationalizedString") else None, lang
-        )
-    if datatype is None or datatype == "xsd:string":
-        return text
-    try:
-        if datatype in _INT_TYPES:
-            return int(text)
-        if datatype in _FLOAT_TYPES:
-            return float(text)
-        if datatype == "xsd:boolean":
-            lowered = text.strip()
-            if lowered in ("true", "1"):
-                return True
-            if lowered in ("false", "0"):
-                return False
-            return Literal(text, datatype)
-        if datatype == "xsd:dateTime":
-            return parse_datetime(text)
-    except ValueError:
-        return Literal(text, datatype)
-    if datatype in ("xsd:QName", "prov:QUALIFIED_NAME"):
-        return QName(text.strip())
-    return Literal(text, datatype)
-
 
 # ------------------------------------------------------------------------ write
 

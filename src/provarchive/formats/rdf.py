@@ -37,7 +37,7 @@ from ..model import Bundle, Document
 from ..model.ids import PROV, VOPROV, XSD, Literal, Namespaces, QName
 from ..model.w3c import W3C_FORMAL, Statement, from_statements, to_statements
 from .errors import FormatError
-from .provxml import from_lexical, to_lexical
+from .xsd_values import from_lexical, to_lexical
 
 __all__ = ["dumps", "loads"]
 

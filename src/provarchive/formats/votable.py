@@ -43,7 +43,8 @@ from ..model.descriptions import DESCRIPTION_CLASSES
 from ..model.records import RELATION_CLASSES, Activity, Agent, Collection, DatasetEntity, Entity, Record, ValueEntity
 from ..util import paused_gc
 from .errors import FormatError
-from .provxml import from_lexical, parse_datetime, parse_xml, to_lexical
+from .provxml import parse_xml
+from .xsd_values import from_lexical, parse_datetime, to_lexical
 
 __all__ = ["dumps", "loads", "CLASSES", "table_name"]
 
