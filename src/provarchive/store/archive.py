@@ -278,4 +278,4 @@ class Archive:
         """Row count of every ProvDM table (and of bundles and marks)."""
         with self.engine.connect() as conn:
             sql = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {SCHEMA}.{t}" for t in _STAT_TABLES)
-            return {name: int(n) for name, n in conn.execute(text(sql)).tuples()}
+            return {name: int(n) for name, n in conn.execute(text(sql))}

@@ -63,7 +63,7 @@ def impact(backend: Backend, conn: Connection, entity_id: str, *, members: bool 
             f" WHERE e.bundle_id = '' AND e.id IN {idset} ORDER BY e.id"
         ),
         {"ids": ids},
-    ).tuples()
+    )
     for ident, name, location, kind, dname, dtype, ctype, when in entities:
         items[ident] = ImpactItem(ident, "entity", name, location, kind, dname, dtype, ctype, None, py_time(when))
     activities = conn.execute(
@@ -74,14 +74,14 @@ def impact(backend: Backend, conn: Connection, entity_id: str, *, members: bool 
             f" WHERE a.bundle_id = '' AND a.id IN {idset} ORDER BY a.id"
         ),
         {"ids": ids},
-    ).tuples()
+    )
     for ident, name, dname, dtype, version, when in activities:
         items.setdefault(
             ident, ImpactItem(ident, "activity", name, None, None, dname, dtype, None, version, py_time(when))
         )
     for ident, mark_name in conn.execute(
         text(f"SELECT record_id, mark FROM {SCHEMA}.mark WHERE record_id IN {idset} ORDER BY mark"), {"ids": ids}
-    ).tuples():
+    ):
         if ident in items:
             items[ident].marks.append(mark_name)
     return sorted(items.values(), key=lambda item: (item.kind != "entity", item.id))

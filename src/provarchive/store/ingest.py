@@ -239,7 +239,7 @@ def _execute_ignore(conn: Connection, table: str, columns: Sequence[str], values
 
 def read_namespaces(conn: Connection) -> dict[str, str]:
     """The archive's prefix → URI map (the prefix ``''`` is the default namespace)."""
-    return dict(conn.execute(text(f"SELECT prefix, uri FROM {SCHEMA}.namespace")).tuples().all())
+    return dict(conn.execute(text(f"SELECT prefix, uri FROM {SCHEMA}.namespace")).all())
 
 
 class Renames:

@@ -72,7 +72,7 @@ def walk(
     params: dict[str, Any] = {"start": backend.id_param(list(ids))}
     if depth is not None:
         params["depth"] = depth
-    return dict(conn.execute(text(sql), params).tuples().all())
+    return dict(conn.execute(text(sql), params).all())
 
 
 def fetch_records(

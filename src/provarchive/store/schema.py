@@ -614,8 +614,17 @@ NAMESPACE = TableSpec(
     "Namespace prefixes of the identifiers stored in the archive (one URI per prefix)",
     None,
     (
-        ColumnSpec("prefix", "id", "Prefix used in stored identifiers", None, "meta.id", True, True, False),
-        ColumnSpec("uri", "text", "Namespace URI", None, "meta.ref.uri", True, False, False),
+        ColumnSpec(
+            "prefix",
+            "id",
+            "Prefix used in stored identifiers",
+            None,
+            "meta.id",
+            principal=True,
+            indexed=True,
+            nullable=False,
+        ),
+        ColumnSpec("uri", "text", "Namespace URI", None, "meta.ref.uri", principal=True, nullable=False),
     ),
     ("prefix",),
     unique=(("uri",),),
@@ -626,7 +635,9 @@ BUNDLE = TableSpec(
     "Named bundles ingested into the archive",
     None,
     (
-        ColumnSpec("id", "id", "Bundle identifier", None, "meta.id;meta.main", True, True, False),
+        ColumnSpec(
+            "id", "id", "Bundle identifier", None, "meta.id;meta.main", principal=True, indexed=True, nullable=False
+        ),
         _time("ingested_at", "When the bundle was first ingested (UTC)", None),
     ),
     ("id",),
@@ -637,11 +648,13 @@ INGEST = TableSpec(
     "Log of ingested documents",
     None,
     (
-        ColumnSpec("ingest_id", "id", "Identifier of the ingest", None, "meta.id", True, True, False),
+        ColumnSpec(
+            "ingest_id", "id", "Identifier of the ingest", None, "meta.id", principal=True, indexed=True, nullable=False
+        ),
         _text("source", "Where the document came from (file name, job, ...)", None, "meta.ref", True),
         _time("ingested_at", "When (UTC)", None),
-        ColumnSpec("records", "int", "Records in the document", None, "meta.number", True),
-        ColumnSpec("added", "int", "Records added", None, "meta.number", True),
+        ColumnSpec("records", "int", "Records in the document", None, "meta.number", principal=True),
+        ColumnSpec("added", "int", "Records added", None, "meta.number", principal=True),
     ),
     ("ingest_id",),
 )
@@ -651,8 +664,10 @@ MARK = TableSpec(
     "Marks put on records (e.g. 'reprocess'); records themselves are never changed",
     None,
     (
-        ColumnSpec("record_id", "id", "Marked record", None, "meta.id", True, True, False),
-        ColumnSpec("mark", "text", "The mark, e.g. reprocess", None, "meta.code", True, True, False),
+        ColumnSpec("record_id", "id", "Marked record", None, "meta.id", principal=True, indexed=True, nullable=False),
+        ColumnSpec(
+            "mark", "text", "The mark, e.g. reprocess", None, "meta.code", principal=True, indexed=True, nullable=False
+        ),
         _text("note", "Why", None, "meta.note", True),
         _text("marked_by", "Who", None, "meta.id"),
         _time("marked_at", "When (UTC)", None),

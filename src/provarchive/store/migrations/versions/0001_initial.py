@@ -176,7 +176,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "bundle",
-        sa.Column("id", sa.Text(), nullable=True, comment="Bundle identifier"),
+        sa.Column("id", sa.Text(), nullable=False, comment="Bundle identifier"),
         sa.Column(
             "ingested_at",
             sa.DateTime(timezone=True).with_variant(sa.String(length=32), "sqlite"),
@@ -371,7 +371,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "ingest",
-        sa.Column("ingest_id", sa.Text(), nullable=True, comment="Identifier of the ingest"),
+        sa.Column("ingest_id", sa.Text(), nullable=False, comment="Identifier of the ingest"),
         sa.Column("source", sa.Text(), nullable=True, comment="Where the document came from (file name, job, ...)"),
         sa.Column(
             "ingested_at",
@@ -388,8 +388,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "mark",
-        sa.Column("record_id", sa.Text(), nullable=True, comment="Marked record"),
-        sa.Column("mark", sa.Text(), nullable=True, comment="The mark, e.g. reprocess"),
+        sa.Column("record_id", sa.Text(), nullable=False, comment="Marked record"),
+        sa.Column("mark", sa.Text(), nullable=False, comment="The mark, e.g. reprocess"),
         sa.Column("note", sa.Text(), nullable=True, comment="Why"),
         sa.Column("marked_by", sa.Text(), nullable=True, comment="Who"),
         sa.Column(
@@ -443,8 +443,8 @@ def upgrade() -> None:
     )
     op.create_table(
         "namespace",
-        sa.Column("prefix", sa.Text(), nullable=True, comment="Prefix used in stored identifiers"),
-        sa.Column("uri", sa.Text(), nullable=True, comment="Namespace URI"),
+        sa.Column("prefix", sa.Text(), nullable=False, comment="Prefix used in stored identifiers"),
+        sa.Column("uri", sa.Text(), nullable=False, comment="Namespace URI"),
         sa.PrimaryKeyConstraint("prefix", name="pk_namespace"),
         schema="provenance",
         comment="Namespace prefixes of the identifiers stored in the archive (one URI per prefix)",
