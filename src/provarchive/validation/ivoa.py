@@ -227,6 +227,9 @@ class _Checker:
                     for slot, name in slots:
                         if not self._has(record, slot):
                             message = f"{label(record)} has no {name}, which ProvDM requires"
+                            stray = [key for key, _v in record.attributes if key.rsplit(":", 1)[-1] == slot]
+                            if stray:  # voprov writes prov:name where PROV has prov:label
+                                message += f" (it has {stray[0]}, which is not where ProvDM's {name} is written)"
                             self.add(R1, "error", message, label(record))
                     break
             if isinstance(record, Agent) and record.type is not None and record.type not in AGENT_TYPES:
@@ -309,21 +312,15 @@ class _Checker:
                     )
         for used in self.used:
             if used.time is not None:
-                self._within(used.activity, used.time, f"{label(used)} is dated", label(used))
+                self._within(used.activity, used.time, used)
         for generation in self.generations:
             if generation.activity is None:
                 continue
             if generation.time is not None:
-                self._within(generation.activity, generation.time, f"{label(generation)} is dated", label(generation))
+                self._within(generation.activity, generation.time, generation)
             entity = self.lookup(generation.entity)
             if isinstance(entity, Entity) and entity.generated_at_time is not None:
-                self._within(
-                    generation.activity,
-                    entity.generated_at_time,
-                    f"entity {entity.id} has generatedAtTime",
-                    entity.id,
-                    label(generation),
-                )
+                self._within(generation.activity, entity.generated_at_time, generation, entity)
         for record in self.bundle.records:
             if (
                 isinstance(record, Entity)
@@ -339,26 +336,24 @@ class _Checker:
                     record.id,
                 )
 
-    def _within(self, activity_id: str, when: datetime, what: str, *records: str) -> None:
+    def _within(self, activity_id: str, when: datetime, relation: Relation, entity: Entity | None = None) -> None:
+        """Rule 4: ``when`` (a usage or generation time, or an entity's generatedAtTime) is within the activity."""
         for activity in self.activities.get(activity_id, ()):
             start, end = activity.start_time, activity.end_time
             moment = _utc(when)
-            if start is not None and moment < _utc(start):
-                self.add(
-                    R4,
-                    "error",
-                    f"{what} {when.isoformat()}, before activity {activity_id} starts ({start.isoformat()})",
-                    *records,
-                    activity_id,
-                )
-            elif end is not None and moment > _utc(end):
-                self.add(
-                    R4,
-                    "error",
-                    f"{what} {when.isoformat()}, after activity {activity_id} ends ({end.isoformat()})",
-                    *records,
-                    activity_id,
-                )
+            early = start is not None and moment < _utc(start)
+            late = end is not None and moment > _utc(end)
+            if not early and not late:
+                return
+            if entity is None:
+                what, records = f"{label(relation)} is dated", (label(relation),)
+            else:
+                what, records = f"entity {entity.id} has generatedAtTime", (entity.id, label(relation))
+            if early and start is not None:
+                where = f"before activity {activity_id} starts ({start.isoformat()})"
+            else:
+                where = f"after activity {activity_id} ends ({end.isoformat() if end else '?'})"
+            self.add(R4, "error", f"{what} {when.isoformat()}, {where}", *records, activity_id)
             return
 
     # -------------------------------------------------------------- rules 5-7, 11

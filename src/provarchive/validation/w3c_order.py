@@ -71,7 +71,7 @@ class _EventGraph:
         self.keys: list[int] = []
         self.exists: set[int] = set()
         self.edges: list[tuple[int, int, bool, int, Norm]] = []  # (from, to, strict, constraint, statement)
-        self._seen: set[tuple[int, int]] = set()
+        self._seen: set[int] = set()  # (from << 32) | to, for non-strict edges
         self.times: dict[int, list[tuple[datetime, Norm]]] = {}
         self.uses: dict[int, Norm] = {}
 
@@ -106,13 +106,21 @@ class _EventGraph:
         """Add ``a ≼ b`` (or ``a ≺ b``) if both events exist (``always``: create them)."""
         find = self.find
         key_a, key_b = (find(a) << 3) | kind_a, (find(b) << 3) | kind_b
-        if not always and (key_a not in self.exists or key_b not in self.exists):
+        exists = self.exists
+        if not always and (key_a not in exists or key_b not in exists):
             return
-        node_a, node_b = self.node(key_a), self.node(key_b)
+        node_of = self.node_of
+        node_a = node_of.get(key_a)
+        if node_a is None:
+            node_a = self.node(key_a)
+        node_b = node_of.get(key_b)
+        if node_b is None:
+            node_b = self.node(key_b)
         if not strict:
-            if (node_a, node_b) in self._seen:
+            pair = (node_a << 32) | node_b
+            if pair in self._seen:
                 return
-            self._seen.add((node_a, node_b))
+            self._seen.add(pair)
         self.edges.append((node_a, node_b, strict, constraint, norm))
 
     def describe(self, node: int) -> str:
