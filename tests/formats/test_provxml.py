@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from prov.model import PROV, ProvDocument
 
 from provarchive.formats import FormatError, UnsafeInputError, provxml
@@ -256,3 +258,16 @@ def test_typed_text_that_does_not_parse_is_kept_as_a_literal() -> None:
     assert from_lexical("bon", "xsd:string", "fr") == Literal("bon", lang="fr")
     assert to_lexical(2**40) == (str(2**40), "xsd:long", None)
     assert to_lexical(datetime(2024, 1, 1, tzinfo=timezone.utc)) == ("2024-01-01T00:00:00Z", "xsd:dateTime", None)
+
+
+XML_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufffe\uffff"), max_size=30
+).filter(lambda t: not any("\x00" < c < " " and c not in "\t\n\r" for c in t))
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.one_of(XML_TEXT, st.integers(), st.floats(allow_nan=False), st.booleans()), max_size=4))
+def test_any_representable_value_round_trips(values: list) -> None:
+    doc = Document(namespaces={"ex": "http://example.org/"})
+    doc.entity("ex:e", attributes=[("ex:v", v) for v in values])
+    assert differences(doc, provxml.loads(provxml.dumps(doc))) == ([], [])

@@ -152,3 +152,10 @@ def test_trig_named_graphs_are_bundles(doc: Document) -> None:
     dataset.parse(data=rdf.dumps(doc, format="trig").decode(), format="trig")
     names = {str(g.identifier) for g in dataset.graphs() if len(g)}
     assert "http://example.org/cta#bundle1" in names
+
+
+def test_identifiers_that_are_not_iris_are_refused_clearly() -> None:
+    doc = Document(namespaces={"ex": EX})
+    doc.entity("ex:a<b>")
+    with pytest.raises(FormatError, match="not allowed in an IRI"):
+        rdf.dumps(doc)

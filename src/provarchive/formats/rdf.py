@@ -24,6 +24,7 @@ silently dropped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -162,6 +163,8 @@ _ELEMENT_CLASSES = {"entity": "Entity", "activity": "Activity", "agent": "Agent"
 #: Attribute names with a dedicated PROV-O predicate.
 _ATTR_PREDICATES = {"prov:label": RDFS.label, "prov:location": _p("atLocation"), "prov:role": _p("hadRole")}
 _PREDICATE_ATTRS = {str(v): k for k, v in _ATTR_PREDICATES.items()}
+#: Characters RFC 3987 forbids in an IRI (Turtle would write a broken document).
+_NOT_IN_IRI = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 _BUILTIN_PREFIXES = {"rdf", "rdfs", "xsd", "prov", "xml", "owl"}
 
 # ------------------------------------------------------------------------- write
@@ -175,7 +178,15 @@ class _Writer:
     def iri(self, name: str) -> URIRef | BNode:
         if name.startswith("_:"):
             return BNode(name[2:])
-        return URIRef(self.ns.expand(name))
+        uri = self.ns.expand(name)
+        bad = _NOT_IN_IRI.search(uri)
+        if bad:
+            raise FormatError(
+                f"{name!r} expands to {uri!r}, which contains {bad.group()!r}: not allowed in an IRI, so"
+                " Turtle/TriG cannot hold it (PROV-XML, PROV-JSON and PROV-N can)",
+                format=FORMAT,
+            )
+        return URIRef(uri)
 
     def term(self, value: Any) -> Node:
         if isinstance(value, QName):
