@@ -38,6 +38,10 @@ _INT_TYPES = frozenset(
 _FLOAT_TYPES = frozenset({"xsd:double", "xsd:float"})
 
 
+#: XSD spells infinity and not-a-number differently from Python's repr().
+_XSD_SPECIAL_FLOATS = {"inf": "INF", "-inf": "-INF", "nan": "NaN"}
+
+
 def to_lexical(value: Any) -> tuple[str, str | None, str | None]:
     """(lexical form, datatype as ``xsd:``-style QName or None, language or None).
 
@@ -55,7 +59,7 @@ def to_lexical(value: Any) -> tuple[str, str | None, str | None]:
     if cls is int:
         return str(value), ("xsd:int" if -(2**31) <= value < 2**31 else "xsd:long"), None
     if cls is float:
-        return repr(value), "xsd:double", None
+        return _XSD_SPECIAL_FLOATS.get(repr(value), repr(value)), "xsd:double", None
     if isinstance(value, datetime):
         return format_datetime(value), "xsd:dateTime", None
     if isinstance(value, Literal):
