@@ -44,13 +44,13 @@ class Server:
 
     def start(self) -> None:
         self.port = free_port()
-        log = open(self.data_dir / f"server-{self.port}.log", "wb")
-        self.process = subprocess.Popen(
-            [PROVARCHIVE, "serve", "--port", str(self.port), "--jobdefs", str(JOBDEFS), *self.extra_args],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with open(self.data_dir / f"server-{self.port}.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [PROVARCHIVE, "serve", "--port", str(self.port), "--jobdefs", str(JOBDEFS), *self.extra_args],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -31,8 +31,13 @@ log = logging.getLogger("provarchive.jobs.reaper")
 
 def reconcile(service: JobService) -> dict[str, int]:
     """Bring EXECUTING jobs of a previous run to a correct phase; counts by what was done."""
-    counts = {"adopted": 0, "finished": 0, "lost": 0}
+    counts = {"adopted": 0, "finished": 0, "lost": 0, "requeued": 0}
     for job in service.store.jobs_in_phase(Phase.EXECUTING):
+        if job.pid is None and not (service.job_dir(job) / "stdout.txt").exists():
+            # Claimed but never launched (the launch opens stdout first): nothing ran, queue it again.
+            if service.store.update_job(job.id, expected=[Phase.EXECUTING], phase=Phase.QUEUED, start_time=None):
+                counts["requeued"] += 1
+            continue
         if service.executor.adopt(job):
             counts["adopted"] += 1
             continue

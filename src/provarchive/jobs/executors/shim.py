@@ -48,8 +48,9 @@ def main(argv):
             {"exit_code": 127, "signal": None, "timed_out": False, "message": f"cannot start {command[0]!r}: {exc}"},
         )
         return 127
-    with open(status_path + ".pid", "w") as handle:
+    with open(status_path + ".pid.tmp", "w") as handle:
         handle.write(str(child.pid))
+    os.replace(status_path + ".pid.tmp", status_path + ".pid")  # readers never see it half written
 
     def forward_termination(signum, frame):
         # The service (or an operator) asked the shim to stop: stop the job's whole group too.
