@@ -136,3 +136,32 @@ def test_split_role(tmp_path: Path) -> None:
     weird = tmp_path / "odd:name"
     weird.write_text("x")
     assert split_role(str(weird)) == (str(weird), None)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        [],
+        ["--used", "a.fits:raw", "--used=b.fits", "--generated", "out", "--param", "k=v", "-q"],
+        ["-o", "prov.json", "--format", "PROV-N", "--hash", "stat", "--capture-output", "--git"],
+        ["--archive=archive.db", "--spool", "s.jsonl", "--name", "calib", "--description", "ex:desc"],
+        ["--config", "c.yaml", "--config", "d.yaml", "--quiet"],
+    ],
+)
+def test_fast_parser_agrees_with_argparse(options: list[str]) -> None:
+    from provarchive.capture.wrapper import build_parser, fast_parse
+
+    fast = fast_parse(options)
+    assert fast is not None
+    slow = build_parser().parse_args(options)
+    assert vars(fast) == vars(slow)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--help"], ["--gen", "x"], ["--used"], ["--hash", "sometimes"], ["-o", "a", "--archive", "b"], ["-qo", "x"]],
+)
+def test_fast_parser_defers_anything_unusual_to_argparse(options: list[str]) -> None:
+    from provarchive.capture.wrapper import fast_parse
+
+    assert fast_parse(options) is None

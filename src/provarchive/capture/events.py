@@ -15,7 +15,6 @@ inside a line. :mod:`provarchive.capture.spool` turns the log into a PROV docume
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 
@@ -92,6 +91,22 @@ def _encode_into(value: Any, out: list[str]) -> None:
         out.append(_quote(str(value)))
 
 
+def _make_c_encoder() -> Any:
+    """json's own C encoder, built without importing json (which imports re): ~5x faster.
+
+    NaN/infinity raise (``allow_nan=False``) so that such rare events go through the
+    Python encoder above, which writes them as strings instead of invalid JSON.
+    """
+    try:
+        from _json import encode_basestring, make_encoder
+    except ImportError:  # pragma: no cover - CPython always has them
+        return None
+    return make_encoder(None, str, encode_basestring, None, ":", ",", False, False, False)
+
+
+_C_ENCODER = _make_c_encoder()
+
+
 def encode(event: dict[str, Any]) -> bytes:
     """One event as a line of JSON (UTF-8, ending in a newline).
 
@@ -99,10 +114,17 @@ def encode(event: dict[str, Any]) -> bytes:
     with ``surrogateescape``); they are written as ``\\udcXX`` escapes, which JSON
     readers accept, instead of failing the job.
     """
-    out: list[str] = []
-    _encode_into(event, out)
-    out.append("\n")
-    text = "".join(out)
+    text = None
+    if _C_ENCODER is not None:
+        try:
+            text = "".join(_C_ENCODER(event, 0)) + "\n"
+        except (ValueError, TypeError):
+            text = None
+    if text is None:
+        out: list[str] = []
+        _encode_into(event, out)
+        out.append("\n")
+        text = "".join(out)
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
@@ -160,13 +182,17 @@ class SpoolWriter:
                 os.fsync(self._fd)
         except OSError as exc:
             self.failed = f"{exc.strerror or exc}: {self.path}"
-            with contextlib.suppress(OSError):
+            try:  # noqa: SIM105 - importing contextlib would cost time on the fast path
                 os.write(2, f"provarchive: provenance spool not writable ({self.failed}); job continues\n".encode())
+            except OSError:
+                pass
 
     def close(self) -> None:
         if self._fd is not None:
-            with contextlib.suppress(OSError):
+            try:  # noqa: SIM105 - importing contextlib would cost time on the fast path
                 os.close(self._fd)
+            except OSError:
+                pass
             self._fd = None
 
     def __enter__(self) -> SpoolWriter:

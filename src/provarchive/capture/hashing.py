@@ -23,8 +23,11 @@ import io
 import os
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing costs ~5 ms to import; only type checkers need it
+    from collections.abc import Callable
+    from typing import Any
 
 __all__ = [
     "hash_file",
@@ -266,7 +269,7 @@ class HashPolicy:
         return cls(value or os.environ.get("PROVARCHIVE_HASH") or "full")
 
     def mode_for(self, role: str | None, size: int) -> str:
-        mode = self.by_role.get(role, self.mode) if role is not None else self.mode
+        mode = self.by_role.get(role, self.mode) if role is not None and self.by_role else self.mode
         if mode == "full" and size > self.max_full_bytes:
             return "deferred"
         return mode

@@ -385,11 +385,10 @@ class RecordedActivity:
         pending output.
         """
         generation_desc = self._role_description("generation", role)
-        path = os.fspath(target)
-        if "://" not in path and not os.path.lexists(path) and not _looks_like_id(path):
-            self._pending_outputs[os.path.abspath(path)] = (role, hash)
-            return None
         entity = self._entity_for(target, role, hash, name, must_exist=False)
+        if entity.get("hash") == _MISSING:  # declared before it is written: recorded at the end
+            self._pending_outputs[entity["path"]] = (role, hash)
+            return None
         self._emit_generated(entity, role, generation_desc)
         return str(entity["id"])
 
@@ -405,7 +404,10 @@ class RecordedActivity:
         pending, self._pending_outputs = self._pending_outputs, {}
         for path, (role, hash_mode) in pending.items():
             desc = self._roles["generation"].get(role or "", (None, None))[0]
-            self._emit_generated(self._entity_for(path, role, hash_mode, None, must_exist=False), role, desc)
+            entity = self._entity_for(path, role, hash_mode, None, must_exist=False)
+            if entity.get("hash") == _MISSING:
+                entity["hash"] = {"status": "missing"}
+            self._emit_generated(entity, role, desc)
 
     def used_collection(
         self, paths: Iterable[str | os.PathLike[str]], role: str | None = None, *, name: str | None = None
@@ -529,20 +531,22 @@ class RecordedActivity:
         *,
         must_exist: bool,
     ) -> dict[str, Any]:
-        text = os.fspath(target)
+        text = target if type(target) is str else os.fspath(target)
         if isinstance(text, bytes):
             text = os.fsdecode(text)
         if "://" in text and not isinstance(target, os.PathLike):
             entity: dict[str, Any] = {"id": _digest_id("url", text), "kind": "url", "path": text}
         else:
-            abspath = os.path.abspath(text)
+            # abspath normalises with a Python loop; already-clean absolute paths skip it
+            clean = text[:1] == "/" and "/." not in text and "//" not in text and text[-1:] != "/"
+            abspath = text if clean else os.path.abspath(text)
             try:
                 st = os.stat(abspath)
             except OSError:
                 if not isinstance(target, os.PathLike) and _looks_like_id(text):
                     return {"id": text, "kind": "ref"}
                 entity = {"id": file_entity_id(abspath, -1, -1), "kind": "file", "path": abspath}
-                entity["hash"] = {"status": "missing"}
+                entity["hash"] = _MISSING
             else:
                 if statmod.S_ISDIR(st.st_mode):
                     return self._collection(None, abspath, role, hash_mode, name)
@@ -564,7 +568,7 @@ class RecordedActivity:
         policy = self.policy
         mode = hash_mode or policy.mode_for(role, st.st_size)
         if mode == "stat":
-            return {"status": "stat"}
+            return _STAT
         from .hashing import hash_file
 
         if mode == "full":
@@ -744,6 +748,13 @@ def activity(
 # ----------------------------------------------------------------------- helpers
 
 
+#: Hash records without a digest (shared: events are encoded, never mutated).
+_MISSING = {"status": "missing"}
+_STAT = {"status": "stat"}
+
+_FITS_SUFFIXES = (".fits", ".fit", ".fts", ".FITS", ".FIT", ".FTS")
+
+
 def _looks_like_id(text: str) -> bool:
     """``prefix:local`` with a prefix that is a plain name (not a path or drive)."""
     prefix, sep, local = text.partition(":")
@@ -751,7 +762,7 @@ def _looks_like_id(text: str) -> bool:
 
 
 def _is_fits(path: str) -> bool:
-    return path[-5:].lower() in (".fits", "s.fit") or path[-4:].lower() in (".fit", ".fts")
+    return path.endswith(_FITS_SUFFIXES)
 
 
 def _walk_files(root: str) -> Iterable[str]:

@@ -20,7 +20,6 @@ asks for a document.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -31,13 +30,51 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~10 ms to import on the fast path
     from typing import Any
 
-__all__ = ["main", "build_parser", "split_role"]
+__all__ = ["main", "build_parser", "fast_parse", "split_role", "OPTIONS", "RunOptions"]
 
 EXIT_CANNOT_RUN = 127
 EXIT_USAGE = 2
 
 
+#: The options of ``provarchive run``: (flags, dest, action, metavar, help, choices).
+#: One table drives both parsers below, so they cannot disagree.
+OPTIONS: tuple[tuple[tuple[str, ...], str, str, str | None, str, tuple[str, ...] | None], ...] = (
+    (("--name",), "name", "store", "NAME", "activity name (default: the command's file name)", None),
+    (("--used",), "used", "append", "PATH[:ROLE]", "declared input (repeatable)", None),
+    (("--generated",), "generated", "append", "PATH_OR_DIR[:ROLE]", "declared output (repeatable)", None),
+    (("--param",), "param", "append", "K=V", "parameter to record (repeatable)", None),
+    (("--config",), "config", "append", "PATH", "configuration file (repeatable)", None),
+    (("--description",), "description", "store", "NAME_OR_ID", "ActivityDescription this run follows", None),
+    (("--capture-output",), "capture_output", "flag", None, "record stdout and stderr as entities", None),
+    (("--hash",), "hash", "store", None, "hashing of files (default: full)", ("full", "deferred", "stat")),
+    (("--git",), "git", "flag", None, "record the git state of the working directory", None),
+    (("--spool",), "spool", "store", "PATH", "JSON-Lines spool to append to", None),
+    (("-o", "--output"), "output", "store", "FILE", "write the provenance document here", None),
+    (("--archive",), "archive", "store", "URL", "upload the provenance to this archive", None),
+    (("--format",), "format", "store", "FMT", "format of -o (default: from the file extension)", None),
+    (("-q", "--quiet"), "quiet", "flag", None, "no messages from provarchive itself", None),
+)
+#: Options that exclude each other.
+EXCLUSIVE = ("output", "archive")
+
+
+class RunOptions:
+    """Parsed options (the attributes are the ``dest`` names of :data:`OPTIONS`)."""
+
+    def __init__(self, **values: Any) -> None:
+        for _flags, dest, action, *_rest in OPTIONS:
+            setattr(self, dest, [] if action == "append" else (False if action == "flag" else None))
+        self.command: list[str] = []
+        self.__dict__.update(values)
+
+
 def build_parser() -> Any:
+    """The argparse parser: used for ``--help``, for errors and for any unusual spelling.
+
+    Importing argparse costs about 10 ms (it pulls in re, gettext and locale), a third
+    of the wrapper's budget, so well-formed command lines are read by
+    :func:`fast_parse` and argparse is loaded only when that declines.
+    """
     import argparse
 
     class Formatter(argparse.HelpFormatter):
@@ -53,28 +90,65 @@ def build_parser() -> Any:
     parser = argparse.ArgumentParser(
         prog="provarchive run",
         formatter_class=Formatter,
-        description="Run a command and record its provenance (inputs, outputs, parameters, environment).",
+        usage="provarchive run [OPTIONS] -- CMD [ARGS...]",
+        description="Run a command (no shell) and record its provenance: inputs, outputs, parameters, environment.",
         epilog="Example: provarchive run --used raw.fits:events --generated out/ -o prov.json -- calib raw.fits out/",
     )
-    parser.add_argument("--name", help="activity name (default: the command's file name)")
-    parser.add_argument("--used", action="append", default=[], metavar="PATH[:ROLE]", help="declared input")
-    parser.add_argument(
-        "--generated", action="append", default=[], metavar="PATH_OR_DIR[:ROLE]", help="declared output"
-    )
-    parser.add_argument("--param", action="append", default=[], metavar="K=V", help="parameter to record")
-    parser.add_argument("--config", action="append", default=[], metavar="PATH", help="configuration file")
-    parser.add_argument("--description", metavar="NAME_OR_ID", help="ActivityDescription this run follows")
-    parser.add_argument("--capture-output", action="store_true", help="record stdout and stderr as entities")
-    parser.add_argument("--hash", choices=("full", "deferred", "stat"), help="hashing of files (default full)")
-    parser.add_argument("--git", action="store_true", help="record the git state of the working directory")
-    parser.add_argument("--spool", metavar="PATH", help="JSON-Lines spool to append to")
-    target = parser.add_mutually_exclusive_group()
-    target.add_argument("-o", "--output", metavar="FILE", help="write the provenance document here")
-    target.add_argument("--archive", metavar="URL", help="upload the provenance to this archive")
-    parser.add_argument("--format", metavar="FMT", help="format of -o (default: from the file extension)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no messages from provarchive itself")
+    exclusive = parser.add_mutually_exclusive_group()
+    for flags, dest, action, metavar, help, choices in OPTIONS:
+        target = exclusive if dest in EXCLUSIVE else parser
+        if action == "flag":
+            target.add_argument(*flags, dest=dest, action="store_true", help=help)
+        elif action == "append":
+            target.add_argument(*flags, dest=dest, action="append", default=[], metavar=metavar, help=help)
+        else:
+            target.add_argument(*flags, dest=dest, metavar=metavar, choices=choices, help=help)
     parser.add_argument("command", nargs="*", help="the command and its arguments (after --)")
     return parser
+
+
+def fast_parse(options: list[str]) -> RunOptions | None:
+    """Read options spelled exactly as in :data:`OPTIONS` (``--opt VALUE``, ``--opt=VALUE``).
+
+    Returns ``None`` for anything else (help, unknown or abbreviated options, a missing
+    value, a bad choice, conflicting options): the caller then lets argparse read the
+    line, which gives the standard messages.
+    """
+    table = {flag: (dest, action, choices) for flags, dest, action, _m, _h, choices in OPTIONS for flag in flags}
+    values = RunOptions()
+    index = 0
+    while index < len(options):
+        token = options[index]
+        name, equals, inline = token.partition("=") if token.startswith("--") else (token, "", "")
+        spec = table.get(name)
+        if spec is None:
+            return None
+        dest, action, choices = spec
+        if action == "flag":
+            if equals:
+                return None
+            setattr(values, dest, True)
+            index += 1
+            continue
+        if equals:
+            value = inline
+            index += 1
+        else:
+            if index + 1 >= len(options) or options[index + 1].startswith("-"):
+                return None
+            value = options[index + 1]
+            index += 2
+        if choices is not None and value not in choices:
+            return None
+        if action == "append":
+            getattr(values, dest).append(value)
+        elif getattr(values, dest) is not None:
+            return None  # given twice: let argparse apply its rule
+        else:
+            setattr(values, dest, value)
+    if all(getattr(values, dest) for dest in EXCLUSIVE):
+        return None
+    return values
 
 
 def split_role(spec: str) -> tuple[str, str | None]:
@@ -87,8 +161,10 @@ def split_role(spec: str) -> tuple[str, str | None]:
 
 def _say(message: str, quiet: bool) -> None:
     if not quiet:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 - importing contextlib would cost time on the fast path
             os.write(2, f"provarchive run: {message}\n".encode("utf-8", "replace"))
+        except OSError:
+            pass
 
 
 def _snapshot(root: str) -> dict[str, tuple[int, int, int]]:
@@ -133,16 +209,30 @@ class _Tee:
                 if not chunk:
                     break
                 out.write(chunk)
-                with contextlib.suppress(OSError):
+                try:  # noqa: SIM105 - importing contextlib would cost time on the fast path
                     os.write(self.echo_fd, chunk)
+                except OSError:
+                    pass
         os.close(self.read_fd)
 
     def join(self) -> None:
         self.thread.join()
 
 
+def _signal_module() -> Any:
+    """The C signal module: ``signal`` wraps it in enums, whose import costs ~4 ms here."""
+    try:
+        import _signal
+
+        return _signal
+    except ImportError:  # pragma: no cover - other interpreters
+        import signal
+
+        return signal
+
+
 def _spawn(command: list[str], env: dict[str, str], capture: dict[int, int] | None) -> int:
-    import signal
+    signal = _signal_module()
 
     file_actions = [(os.POSIX_SPAWN_DUP2, w, fd) for fd, w in (capture or {}).items()]
     return os.posix_spawnp(
@@ -161,11 +251,13 @@ def _wait(pid: int) -> tuple[int, Any]:
     ignores it (and records the command's reaction); a batch system's SIGTERM is sent to
     the wrapper alone and is passed on.
     """
-    import signal
+    signal = _signal_module()
 
     def forward(signum: int, _frame: Any) -> None:
-        with contextlib.suppress(OSError):
+        try:  # noqa: SIM105 - importing contextlib would cost time on the fast path
             os.kill(pid, signum)
+        except OSError:
+            pass
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGHUP)}
     previous[signal.SIGINT] = signal.signal(signal.SIGINT, lambda *_: None)
@@ -188,22 +280,23 @@ def main(argv: list[str]) -> int:
         options, command = argv[:split], argv[split + 1 :]
     else:
         options, command = argv, []
-    parser = build_parser()
-    args = parser.parse_args(options)
+    args: Any = fast_parse(options)
+    if args is None:
+        args = build_parser().parse_args(options)
     if args.command:
         if command:
-            parser.error(f"unexpected arguments before --: {' '.join(args.command)}")
+            build_parser().error(f"unexpected arguments before --: {' '.join(args.command)}")
         command = args.command
     if not command:
-        parser.error("no command given; usage: provarchive run [OPTIONS] -- CMD ARGS...")
+        build_parser().error("no command given; usage: provarchive run [OPTIONS] -- CMD ARGS...")
     parameters: dict[str, str] = {}
     for item in args.param:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            parser.error(f"--param {item!r}: expected K=V")
+            build_parser().error(f"--param {item!r}: expected K=V")
         parameters[key] = value
     if args.format and not args.output:
-        parser.error("--format applies to -o/--output")
+        build_parser().error("--format applies to -o/--output")
     return _run(args, command, parameters)
 
 
@@ -316,8 +409,10 @@ def _deliver(act: RecordedActivity, args: Any, user_spool: str | None, code: int
             _say(f"could not write {args.output}: {exc}; the events are kept in {spool}", False)
             return code
         if not user_spool:
-            with contextlib.suppress(OSError):
+            try:  # noqa: SIM105 - importing contextlib would cost time on the fast path
                 os.unlink(spool)
+            except OSError:
+                pass
     elif args.archive:
         from .upload import upload
 
