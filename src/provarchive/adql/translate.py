@@ -117,7 +117,7 @@ def translate(
     limit = _apply_limit(tree, maxrec)
     tree = _lower(tree, dialect, catalogue)
     try:
-        sql = tree.sql(dialect=dialect, identify=True, comments=False, unsupported_level="raise")
+        sql = tree.sql(dialect=dialect, identify=True, comments=False, unsupported_level="raise", copy=False)
     except SqlglotError as error:
         raise AdqlError(f"cannot express this query in {dialect}: {str(error).splitlines()[0]}") from error
     return Translation(

@@ -23,6 +23,7 @@ TAPRegExt ``features-udf`` forms and descriptions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -185,6 +186,19 @@ def _walk_sql(edges: tuple[LineageEdge, ...], direction: str, backend: str, with
     return f"WITH RECURSIVE {cols} AS ({body})"
 
 
+@lru_cache(maxsize=64)
+def _template(
+    edges: tuple[LineageEdge, ...], direction: str, backend: str, with_depth: bool, result: str
+) -> exp.Expression:
+    """The parsed expansion with ``:start``, ``:probe`` and ``:depth`` placeholders (parsed once)."""
+    walk = _walk_sql(edges, direction, backend, with_depth)
+    if result == "member":
+        sql = f"SELECT CASE WHEN :probe IN ({walk} SELECT pa_walk.node FROM pa_walk) THEN 1 ELSE 0 END"
+    else:
+        sql = f"SELECT ({walk} SELECT MIN(pa_walk.depth) FROM pa_walk WHERE pa_walk.node = :probe)"
+    return sqlglot.parse_one(sql, read=backend).selects[0]
+
+
 def expand_lineage_function(call: exp.Anonymous, backend: str, catalogue: Catalogue) -> exp.Expression:
     """The SQL expression (for ``backend``) that computes one lineage UDF call."""
     name = call.name.lower()
@@ -207,12 +221,7 @@ def expand_lineage_function(call: exp.Anonymous, backend: str, catalogue: Catalo
     else:
         start, probe, walk_direction = downstream, upstream, "back"
 
-    walk = _walk_sql(edges, walk_direction, backend, with_depth)
-    if function.result == "member":
-        sql = f"SELECT CASE WHEN :probe IN ({walk} SELECT pa_walk.node FROM pa_walk) THEN 1 ELSE 0 END"
-    else:
-        sql = f"SELECT ({walk} SELECT MIN(pa_walk.depth) FROM pa_walk WHERE pa_walk.node = :probe)"
-    template = sqlglot.parse_one(sql, read=backend).selects[0]
+    template = _template(edges, walk_direction, backend, with_depth, function.result).copy()
     values = {"start": start, "probe": probe, "depth": depth}
 
     def substitute(node: exp.Expression) -> exp.Expression:
