@@ -158,3 +158,39 @@ def test_udf_declarations_for_taprgext() -> None:
         assert feature["form"].startswith("pa_") and " -> INTEGER" in feature["form"]
         assert feature["description"]
     assert not any(name.startswith("ivo_") for name in LINEAGE_FUNCTIONS)
+
+
+TAP_SCHEMA = Catalogue(
+    tables={
+        "tap_schema.schemas": ["schema_name", "utype", "description", "schema_index"],
+        "tap_schema.tables": ["schema_name", "table_name", "table_type", "utype", "description", "table_index"],
+        "tap_schema.columns": [
+            "table_name", "column_name", "datatype", "arraysize", "xtype", "size", "description", "utype", "unit",
+            "ucd", "indexed", "principal", "std", "column_index",
+        ],
+        "tap_schema.keys": ["key_id", "from_table", "target_table", "description", "utype"],
+        "tap_schema.key_columns": ["key_id", "from_column", "target_column"],
+    }
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "adql",
+    [
+        'SELECT principal, indexed, std, "size" FROM TAP_SCHEMA.columns',
+        "SELECT TOP 1 * FROM TAP_SCHEMA.columns",
+        "SELECT COUNT(*) FROM TAP_SCHEMA.tables",
+        "SELECT TOP 8 T.key_id AS taplint_c_1, T.from_table AS taplint_c_2, T.target_table FROM TAP_SCHEMA.keys AS T",
+        "SELECT key_id, from_column, target_column FROM TAP_SCHEMA.key_columns",
+        "SELECT TOP 10 schema_name FROM TAP_SCHEMA.tables",
+        'SELECT table_name, column_name, description, unit, ucd, utype, datatype, arraysize, xtype, "size", '
+        "principal, indexed, std FROM TAP_SCHEMA.columns WHERE table_name = 'x'",
+        "SELECT schema_name AS s FROM TAP_SCHEMA.schemas ORDER BY s",
+        "SELECT table_type, COUNT(*) AS n FROM TAP_SCHEMA.tables GROUP BY table_type ORDER BY n DESC",
+    ],
+)
+def test_what_taplint_sends_translates(adql: str) -> None:
+    for dialect in ("sqlite", "postgres"):
+        translation = translate(adql, dialect, TAP_SCHEMA, maxrec=10)
+        assert '"tap_schema".' in translation.sql
+        assert all(column.name for column in translation.columns)
