@@ -300,12 +300,12 @@ def _parse_parameter(raw: Any, index: int, problems: list[str]) -> ParameterDef 
         # The default must itself be a legal value, otherwise every job without the parameter fails.
         sub: list[str] = []
         _coerce(param, param.default, sub)
-        problems.extend(f"{where}default: {p}" for p in sub)
+        problems.extend(f"{where}default: {p.removeprefix(where)}" for p in sub)
     if datatype in VOTABLE_DATATYPES:
         for option in param.options:
             sub = []
             _coerce(param, option, sub, check_options=False)
-            problems.extend(f"{where}option: {p}" for p in sub)
+            problems.extend(f"{where}option: {p.removeprefix(where)}" for p in sub)
     return param
 
 

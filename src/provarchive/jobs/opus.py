@@ -80,8 +80,13 @@ def from_votable(text: str | bytes, source: str = "<votable>") -> JobDefinition:
         "outputs": [],
     }
     duration = _value(top, "executionDuration")
+    longest = _value(top, "executionDurationMax")  # our extension; OPUS has only the default
     if duration and duration.isdigit():
-        raw["execution_duration"] = {"default": int(duration), "max": max(int(duration), 86400)}
+        maximum = int(longest) if longest and longest.isdigit() else max(int(duration), 86400)
+        raw["execution_duration"] = {"default": int(duration), "max": maximum}
+    slots = _value(top, "slots")
+    if slots and slots.isdigit():
+        raw["slots"] = int(slots)
     group = _group(resource, "InputParams")
     for param in _children(group, "PARAM") if group is not None else []:
         raw["parameters"].append(_parameter(param))
@@ -155,6 +160,12 @@ def _input(used: etree._Element) -> dict[str, Any]:
     else:
         item["sources"] = ["url"]
         item["url_template"] = url
+    sources = _value(values, "sources")  # our extension: how the input may be provided
+    if sources:
+        item["sources"] = [s.strip() for s in sources.split(",") if s.strip()]
+    max_bytes = _value(values, "max_bytes")
+    if max_bytes and max_bytes.isdigit():
+        item["max_bytes"] = int(max_bytes)
     return {k: v for k, v in item.items() if v is not None}
 
 
@@ -184,6 +195,8 @@ def to_votable(definition: JobDefinition) -> bytes:
     param(resource, "contact_name", definition.contact_name, "voprov:Agent.name")
     param(resource, "contact_email", definition.contact_email, "voprov:Agent.email")
     param(resource, "executionDuration", definition.execution_duration, "uws:Job.executionDuration", "int")
+    param(resource, "executionDurationMax", definition.execution_duration_max, "uws:Job.executionDuration", "int")
+    param(resource, "slots", definition.slots, None, "int")
     param(resource, "command", json.dumps(list(definition.command)))  # our extension: the argv template
     if definition.script:
         param(resource, "script", definition.script)
@@ -213,6 +226,9 @@ def to_votable(definition: JobDefinition) -> bytes:
         param(node, "multiplicity", i.multiplicity, "voprov:UsedDescription.multiplicity")
         param(node, "content_type", i.content_type, "voprov:EntityDescription.content_type")
         param(node, "url", i.url_template or "file://$ID", "voprov:EntityDescription.url")
+        param(node, "sources", ",".join(i.sources))
+        if i.max_bytes:
+            param(node, "max_bytes", i.max_bytes, None, "long")
     group = etree.SubElement(resource, "GROUP", name="Generated")
     for o in definition.outputs:
         node = etree.SubElement(group, "GROUP", name=o.role, utype="voprov:WasGeneratedBy")
