@@ -49,7 +49,7 @@ from ..model.w3c import Statement, from_statements
 from .typed_values import parse_datetime
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .provjson import _Reader
+    from .provjson_reader import _Reader
 
 __all__ = ["VOPROV_SECTIONS", "read_voprov_sections"]
 
