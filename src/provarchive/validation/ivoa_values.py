@@ -1,20 +1,18 @@
 """IVOA rules 8 and 9: configuration artefacts match their descriptions, values match their valueType.
 
 Split from ``ivoa.py`` to keep each module readable; ``check_values`` receives the
-checker of one bundle (its indexes, ``lookup`` and ``add``).
+index of one bundle (``lookup``, ``add``, ``configured``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..model.configuration import ConfigFile, Parameter, WasConfiguredBy
 from ..model.descriptions import ActivityDescription, ConfigFileDescription, ParameterDescription, ValueDescription
 from ..model.records import Activity, ValueEntity
+from .ivoa_base import BundleIndex, label
 from .valuetypes import ValueType, ValueTypeError, parse_value, parse_value_type
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .ivoa import _Checker
 
 __all__ = ["check_values"]
 
@@ -25,7 +23,7 @@ R9 = "IVOA-9 value matches valueType"
 _ARTEFACT_CLASSES = {"parameter": Parameter, "configfile": ConfigFile}
 
 
-def check_values(checker: _Checker) -> None:
+def check_values(checker: BundleIndex) -> None:
     """Run rules 8 and 9 (and rule 7 for parameters and config files) on the checker's bundle."""
     types: dict[str, ValueType | None] = {}
 
@@ -109,9 +107,7 @@ def check_values(checker: _Checker) -> None:
         _check_configuration(checker, link)
 
 
-def _check_configuration(checker: _Checker, link: WasConfiguredBy) -> None:
-    from .ivoa import label
-
+def _check_configuration(checker: BundleIndex, link: WasConfiguredBy) -> None:
     name = label(link)
     artefact = checker.lookup(link.artefact)
     if artefact is None:
@@ -165,7 +161,7 @@ def _check_configuration(checker: _Checker, link: WasConfiguredBy) -> None:
         )
 
 
-def _check_value(checker: _Checker, owner: str, what: str, value: str, parsed: ValueType, description: str) -> Any:
+def _check_value(checker: BundleIndex, owner: str, what: str, value: str, parsed: ValueType, description: str) -> Any:
     try:
         return parse_value(value, parsed)
     except ValueTypeError as error:
@@ -193,7 +189,7 @@ def _items(value: Any) -> list[Any]:
 
 
 def _check_parameter_description(
-    checker: _Checker, description: ParameterDescription, parsed: ValueType | None
+    checker: BundleIndex, description: ParameterDescription, parsed: ValueType | None
 ) -> None:
     """min, max, default and options of a ParameterDescription must parse under its valueType."""
     if parsed is None:
@@ -207,7 +203,7 @@ def _check_parameter_description(
 
 
 def _check_parameter_value(
-    checker: _Checker, parameter: Parameter, description: ParameterDescription, parsed: ValueType
+    checker: BundleIndex, parameter: Parameter, description: ParameterDescription, parsed: ValueType
 ) -> None:
     assert parameter.value is not None
     value = _check_value(checker, parameter.id, f"value {parameter.value!r}", parameter.value, parsed, description.id)
