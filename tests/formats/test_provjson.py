@@ -343,3 +343,17 @@ def test_large_pipeline_round_trip() -> None:
 
 def test_kitchen_sink_fixture_is_fresh() -> None:
     assert same_provenance(kitchen_sink(), kitchen_sink())
+
+
+def test_registry_reads_and_writes_prov_json_files(doc: Document, tmp_path: Path) -> None:
+    from provarchive import formats
+
+    path = tmp_path / "run42.json"
+    assert formats.write(doc, path).name == "PROV-JSON"
+    back = formats.read(path)
+    assert same_provenance(doc, back)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{\n  "entity": {"ex:e": {}\n}\n')
+    with pytest.raises(FormatError) as info:
+        formats.read(broken)
+    assert info.value.source == str(broken) and info.value.line is not None

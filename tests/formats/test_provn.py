@@ -261,3 +261,18 @@ def test_every_conformance_prov_n_file_reads(path: Path) -> None:
 
 def test_conformance_corpus_has_prov_n_files() -> None:
     assert len(_provn_files()) >= 150
+
+
+def test_registry_reads_and_writes_prov_n_files(doc: Document, tmp_path: Path) -> None:
+    from provarchive import formats
+
+    path = tmp_path / "run42.provn"
+    assert formats.write(doc, path).name == "PROV-N"
+    assert formats.detect_format(None, path.read_bytes()[:4096]).name == "PROV-N"
+    back = formats.read(path)
+    assert same_provenance(doc, back)
+    broken = tmp_path / "broken.provn"
+    broken.write_text("document\n  entity(zz:x)\nendDocument\n")
+    with pytest.raises(FormatError) as info:
+        formats.read(broken)
+    assert info.value.source == str(broken) and info.value.line == 2
