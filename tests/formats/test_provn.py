@@ -276,3 +276,12 @@ def test_registry_reads_and_writes_prov_n_files(doc: Document, tmp_path: Path) -
     with pytest.raises(FormatError) as info:
         formats.read(broken)
     assert info.value.source == str(broken) and info.value.line == 2
+
+
+def test_namespace_that_is_not_an_iri_is_refused_and_blank_relation_ids_dropped() -> None:
+    bad = Document(namespaces={"ex": "http://example.org/with space/"})
+    with pytest.raises(FormatError, match="namespace"):
+        provn.dumps(bad)
+    doc = Document(namespaces={"ex": EX})
+    doc.add(Used("ex:a", "ex:e", id="_:u1"))
+    assert b"used(ex:a, ex:e, -)" in provn.dumps(doc)

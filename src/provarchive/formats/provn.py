@@ -126,14 +126,25 @@ def _value(value: Any, name: _NameWriter) -> str:
     raise TypeError(f"cannot write a {kind.__name__} attribute value ({value!r}) in PROV-N")
 
 
+_NOT_IN_IRI = re.compile(r"[<>\"{}|^`\\\x00-\x20]")
+
+
+def _iri(uri: str) -> str:
+    """A namespace IRI as PROV-N's IRI_REF can hold it (no spaces, quotes or brackets)."""
+    bad = _NOT_IN_IRI.search(uri)
+    if bad is not None:
+        raise FormatError(f"the namespace {uri!r} holds {bad.group()!r}, which an IRI cannot", format=FORMAT_NAME)
+    return uri
+
+
 def _namespace_lines(namespaces: Namespaces, indent: str, inherited_default: str | None) -> list[str]:
     lines = []
     if namespaces.default is not None and namespaces.default != inherited_default:
-        lines.append(f"{indent}default <{namespaces.default}>")
+        lines.append(f"{indent}default <{_iri(namespaces.default)}>")
     for prefix, uri in namespaces.declared().items():
         if not _PLAIN_PREFIX.fullmatch(prefix):
             raise FormatError(f"the prefix {prefix!r} cannot be written in PROV-N", format=FORMAT_NAME)
-        lines.append(f"{indent}prefix {prefix} <{uri}>")
+        lines.append(f"{indent}prefix {prefix} <{_iri(uri)}>")
     return lines
 
 
@@ -148,7 +159,7 @@ def _statement_lines(bundle: Bundle, indent: str, name: _NameWriter, inherited_d
         parts: list[str] = []
         if kind == "entity" or kind == "agent" or kind == "activity":
             parts.append(name(st.id or ""))
-        elif st.id is not None:
+        elif st.id is not None and not st.id.startswith("_:"):  # a blank-node id is no identifier
             parts.append(name(st.id) + ";")
         if st.formal:
             for value in st.formal:
