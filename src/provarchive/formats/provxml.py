@@ -304,6 +304,8 @@ class _Reader:
                 self.doc_ns.add(self.registry.add(prefix, uri), uri)
         self.root_map = root_map
         self._tags: dict[str, str] = {}
+        #: Record elements and their children read so far (to detect nested values cheaply).
+        self.elements_seen = 1
 
     # -- names
     def uri_prefix(self, uri: str, hint: str | None, target: Namespaces) -> str:
@@ -364,6 +366,7 @@ class _Reader:
             local = tag[plen:]
             if local == "bundleContent" or (local == "bundle" and self._has_records(el)):
                 bundles.append(el)
+                self.elements_seen += 1
                 continue
             spec = _ELEMENTS.get("entity" if local == "bundle" else local)
             if spec is None:
@@ -375,6 +378,7 @@ class _Reader:
             ident = el.get(_PROV_ID)
             if ident is not None and nested:
                 ident = self.qname(ident, nsmap, target)
+            self.elements_seen += 1 + len(el)
             formal: list[Any] = [None] * len(W3C_FORMAL[kind])
             is_member = kind == "hadMember"
             attrs: list[tuple[str, Any]] = [("prov:type", QName(implied))] if implied else []
@@ -404,7 +408,7 @@ class _Reader:
                         key = self.key(ctag, child.prefix, target)
                 if child.attrib:
                     attrs.append((key, self.value(child, target)))
-                else:  # plain text (elements nested in values were refused by _refuse_nested_values)
+                else:  # plain text (elements nested in a value are caught by counting, in loads)
                     attrs.append((key, child.text or ""))
             if kind == "hadMember":
                 for member in members or [None]:
@@ -486,7 +490,6 @@ def loads(data: bytes | str, **_options: Any) -> Document:
                 f"the root element is {root.tag!r}, not prov:document", format=FORMAT, line=root.sourceline
             )
         root, nested = rewrite_voprov(root), True
-    _refuse_nested_values(root)
     reader = _Reader(root, nested)
     with paused_gc():
         bundles: list[etree._Element] = []
@@ -504,6 +507,8 @@ def loads(data: bytes | str, **_options: Any) -> Document:
                 raise FormatError("bundles cannot be nested", format=FORMAT, line=inner[0].sourceline)
             merged = Namespaces({**reader.doc_ns.declared(), **bundle.namespaces.declared()}, reader.doc_ns.default)
             _build(bst, merged, bundle)
+    if sum(1 for _el in root.iter(tag=etree.Element)) != reader.elements_seen:
+        _refuse_nested_values(root)
     return doc
 
 
@@ -514,7 +519,7 @@ _NESTED_VALUES = etree.XPath(
 
 
 def _refuse_nested_values(root: etree._Element) -> None:
-    """Attribute values are text: refuse elements inside them, in one C-level query."""
+    """Attribute values are text: find the element nested in one, to say where it is."""
     found = _NESTED_VALUES(root)
     if found:
         raise FormatError("attribute values must be text, not elements", format=FORMAT, line=found[0].sourceline)
