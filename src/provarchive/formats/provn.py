@@ -154,30 +154,32 @@ def _statement_lines(bundle: Bundle, indent: str, name: _NameWriter, inherited_d
     if lines:
         lines.append("")
     append = lines.append
+    cached = name.cache.get  # most names repeat: skip the call when already written
     for st in statements:
         kind = st.kind
-        parts: list[str] = []
+        ident = st.id
         if kind == "entity" or kind == "agent" or kind == "activity":
-            parts.append(name(st.id or ""))
-        elif st.id is not None and not st.id.startswith("_:"):  # a blank-node id is no identifier
-            parts.append(name(st.id) + ";")
-        if st.formal:
-            for value in st.formal:
-                if value is None:
-                    parts.append("-")
-                elif type(value) is datetime:
-                    parts.append(value.isoformat())
-                else:
-                    parts.append(name(value))
-        if st.attributes:
-            attributes = ", ".join(f"{name(key)}={_value(value, name)}" for key, value in st.attributes)
-            parts.append(f"[{attributes}]")
-        if parts and parts[0].endswith(";"):
-            first = parts[0]
-            rest = ", ".join(parts[1:])
-            append(f"{indent}{kind}({first} {rest})")
+            head = f"{indent}{kind}({cached(ident) or name(ident or '')}"  # type: ignore[arg-type]
+            separator = ", "
+        elif ident is not None and not ident.startswith("_:"):  # a blank-node id is no identifier
+            head = f"{indent}{kind}({cached(ident) or name(ident)};"
+            separator = " "
         else:
-            append(f"{indent}{kind}({', '.join(parts)})")
+            head = f"{indent}{kind}("
+            separator = ""
+        parts = [
+            "-" if value is None else value.isoformat() if type(value) is datetime else cached(value) or name(value)
+            for value in st.formal
+        ]
+        if st.attributes:
+            attributes = ", ".join(
+                [f"{cached(key) or name(key)}={_value(value, name)}" for key, value in st.attributes]
+            )
+            parts.append(f"[{attributes}]")
+        if parts:
+            append(f"{head}{separator}{', '.join(parts)})")
+        else:
+            append(f"{head})")
     return lines
 
 
