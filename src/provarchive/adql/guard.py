@@ -24,7 +24,6 @@ ever reaches the generated SQL.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlglot
@@ -225,10 +224,6 @@ def parse(text: str) -> exp.Expression:
     return statements[0]
 
 
-def _walk(tree: exp.Expression) -> Iterator[exp.Expression]:
-    yield from tree.walk()
-
-
 def _check_nodes(tree: exp.Expression) -> list[str]:
     """Allow-list every node; return the names of the UDFs the query calls."""
     if not isinstance(tree, (exp.Select, exp.Union, exp.Except, exp.Intersect)):
@@ -238,7 +233,7 @@ def _check_nodes(tree: exp.Expression) -> list[str]:
             raise _refuse(f"only SELECT queries are allowed; this is {tree.key.upper()}", tree)
         raise _refuse("this is not an ADQL query: a query starts with SELECT or WITH", tree)
     udfs: list[str] = []
-    for node in _walk(tree):
+    for node in tree.walk():
         node.comments = None
         if isinstance(node, exp.Anonymous):
             udfs.extend(_check_anonymous_function(node))
@@ -347,10 +342,8 @@ def _check_identifier(node: exp.Identifier) -> None:
     if not node.quoted and not _REGULAR_IDENTIFIER.fullmatch(name):
         raise _refuse(f'{name} is not a regular ADQL identifier (letters, digits, _); quote it as "{name}"', node)
     parent = node.parent
-    defines_name = isinstance(parent, (exp.TableAlias, exp.Alias)) or (
-        isinstance(parent, exp.Table) and parent.args.get("alias") is None and False
-    )
-    if defines_name and name.lower().startswith(UDF_PREFIX):
+    # Aliases name things inside the generated SQL, where pa_* names belong to the lineage expansion.
+    if isinstance(parent, (exp.TableAlias, exp.Alias)) and name.lower().startswith(UDF_PREFIX):
         raise _refuse(f"names starting with {UDF_PREFIX} are reserved for the lineage functions", node)
 
 
