@@ -27,6 +27,7 @@ import compileall
 import hashlib
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -63,17 +64,23 @@ def bench_overhead(runs: int, workdir: Path) -> dict[str, float]:
         "run -o prov.json -- true": [str(script), "run", "-o", str(workdir / "prov.json"), "--", true],
     }
     samples: dict[str, list[float]] = {name: [] for name in cases}
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(3):  # warm the page cache and byte-code
         for argv in cases.values():
             subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
     for _ in range(runs):  # interleaved, so drifts in machine load hit every case alike
         for name, argv in cases.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
             samples[name].append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
     shutil.rmtree(workdir / "data", ignore_errors=True)
     result = {name: _median_ms(values) for name, values in samples.items()}
     result.update({f"{name} p90": _p90_ms(values) for name, values in samples.items()})
+    # CPU time (user + system) of the process tree: far less sensitive to other load than wall time
+    result.update({f"{name} cpu": _median_ms(values) for name, values in cpu.items()})
     return result
 
 
@@ -235,11 +242,13 @@ def main() -> None:
         work = Path(tmp)
         overhead = bench_overhead(args.runs, work)
         print(f"\n== provarchive run fixed overhead (median of {args.runs} runs, ms) ==")
+        print(f"  {'command':28s} {'wall':>7s} {'p90':>7s} {'cpu':>7s}")
         for name in ("true", "run -- true", "python -c pass", "run -- python -c pass", "run -o prov.json -- true"):
-            print(f"  {name:28s} {overhead[name]:7.1f}   (p90 {overhead[name + ' p90']:.1f})")
-        print(f"  overhead over true:           {overhead['run -- true'] - overhead['true']:7.1f}  (budget 30)")
-        over_python = overhead["run -- python -c pass"] - overhead["python -c pass"]
-        print(f"  overhead over python -c pass: {over_python:7.1f}")
+            print(f"  {name:28s} {overhead[name]:7.1f} {overhead[name + ' p90']:7.1f} {overhead[name + ' cpu']:7.1f}")
+        for base, wrapped in (("true", "run -- true"), ("python -c pass", "run -- python -c pass")):
+            wall = overhead[wrapped] - overhead[base]
+            cpu_time = overhead[wrapped + " cpu"] - overhead[base + " cpu"]
+            print(f"  overhead over {base:15s} wall {wall:6.1f}  cpu {cpu_time:6.1f}  (budget 30)")
         figures["overhead"] = overhead
         recording = bench_recording(args.repeats, work, args.ctapipe_python)
         print(f"\n== one activity, 1000 inputs + 1000 outputs, stat only (median of {args.repeats}, ms) ==")

@@ -28,7 +28,7 @@ except ImportError:  # pragma: no cover - CPython always has _json
     _ESCAPES = {i: f"\\u{i:04x}" for i in range(0x20)}
     _ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\", ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
 
-    def _quote(text: str) -> str:
+    def _quote(text: str, /) -> str:
         return '"' + text.translate(_ESCAPES) + '"'
 
 

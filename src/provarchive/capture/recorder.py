@@ -243,7 +243,9 @@ class RecordedActivity:
             except ValueError:  # finished from another context (e.g. a generator); fall back
                 _CURRENT.set(None)
             self._token = None
-        status, code, error = "completed", 0, None
+        status: str = "completed"
+        code: int | None = 0
+        error: str | None = None
         if isinstance(exc, KeyboardInterrupt):
             status, code, error = "interrupted", 130, "KeyboardInterrupt"
         elif isinstance(exc, SystemExit):
@@ -688,7 +690,7 @@ class ActivityScope:
         import functools
         import inspect
 
-        name = self.name or getattr(func, "__qualname__", "activity")
+        name = str(self.name or getattr(func, "__qualname__", "activity"))
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)

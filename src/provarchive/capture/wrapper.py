@@ -381,6 +381,7 @@ def _run(args: Any, command: list[str], parameters: dict[str, str]) -> int:
         else:
             act.generated(path, role)
 
+    outcome: tuple[str, int | None, str | None]
     if signal_number is not None:
         outcome = ("killed", code, f"terminated by signal {signal_number}")
     else:
