@@ -105,13 +105,13 @@ class Catalogue:
             tables[name if "." in name else f"tap_upload.{name}"] = cols
         return replace(self, tables=tables)
 
-    def sqlglot_schema(self) -> dict[str, dict[str, dict[str, str]]]:
+    def sqlglot_schema(self) -> dict[str, object]:
         """The nested ``{schema: {table: {column: type}}}`` mapping sqlglot's optimizer reads."""
         nested: dict[str, dict[str, dict[str, str]]] = {}
         for full, cols in self._columns.items():
             schema, table = full.split(".", 1)
             nested.setdefault(schema, {})[table] = dict(cols)
-        return nested
+        return dict(nested)
 
     @classmethod
     def from_metadata(

@@ -154,12 +154,12 @@ class ADQL(Dialect):
         IDENTIFIERS = ['"']
         STRING_ESCAPES = ["'"]
         IDENTIFIER_ESCAPES = ['"']
-        BIT_STRINGS: list[str] = []
-        BYTE_STRINGS: list[str] = []
-        HEX_STRINGS: list[str] = []
-        RAW_STRINGS: list[str] = []
-        HEREDOC_STRINGS: list[str] = []
-        UNICODE_STRINGS: list[str] = []
+        BIT_STRINGS = []
+        BYTE_STRINGS = []
+        HEX_STRINGS = []
+        RAW_STRINGS = []
+        HEREDOC_STRINGS = []
+        UNICODE_STRINGS = []
         COMMENTS = ["--", ("/*", "*/")]
         KEYWORDS = {**tokens.Tokenizer.KEYWORDS, "TOP": TokenType.TOP}
 
@@ -179,7 +179,11 @@ class ADQL(Dialect):
 
 @cache
 def _parsed_template(template: str, backend: str) -> exp.Expression:
-    return sqlglot.parse_one(f"SELECT {template}", read=backend).selects[0]
+    select = sqlglot.parse_one(f"SELECT {template}", read=backend)
+    assert isinstance(select, exp.Select)
+    first = select.selects[0]
+    assert isinstance(first, exp.Expression)
+    return first
 
 
 def lower_function(call: exp.Anonymous, backend: str) -> exp.Expression:

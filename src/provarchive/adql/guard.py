@@ -210,7 +210,7 @@ def parse(text: str) -> exp.Expression:
     """Parse ADQL text into exactly one statement tree, or raise :class:`AdqlError`."""
     _check_text(text)
     try:
-        statements = [s for s in sqlglot.parse(text, read=ADQL) if s is not None]
+        statements = [s for s in sqlglot.parse(text, read=ADQL) if isinstance(s, exp.Expression)]
     except ParseError as error:
         detail = error.errors[0] if error.errors else {}
         message = str(detail.get("description") or error).split("\n")[0]
@@ -234,6 +234,8 @@ def _check_nodes(tree: exp.Expression) -> list[str]:
         raise _refuse("this is not an ADQL query: a query starts with SELECT or WITH", tree)
     udfs: list[str] = []
     for node in tree.walk():
+        if not isinstance(node, exp.Expression):
+            continue
         node.comments = None
         if isinstance(node, exp.Anonymous):
             udfs.extend(_check_anonymous_function(node))
@@ -387,9 +389,10 @@ def _resolve_tables(tree: exp.Expression, catalogue: Catalogue) -> list[str]:
                 continue
             if _is_system_name(schema, name):
                 raise _refuse(f"system catalogue {full} is not queryable", table)
+            quoted = any(getattr(part, "quoted", False) for part in table.parts)
             raise _refuse(
                 f"table {full} is not published; queryable tables: {', '.join(sorted(catalogue.table_names))}"
-                + (" (delimited identifiers are case-sensitive)" if any(i.quoted for i in table.parts) else ""),
+                + (" (delimited identifiers are case-sensitive)" if quoted else ""),
                 table,
             )
     # CTE definitions also may not reuse the reserved prefix (they name the expansion's walk).

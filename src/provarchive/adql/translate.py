@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlglot import exp
-from sqlglot.errors import OptimizeError, SqlglotError
+from sqlglot.errors import ErrorLevel, OptimizeError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope
@@ -72,7 +73,7 @@ class Translation:
         return self.maxrec is not None and rows_fetched > self.maxrec
 
 
-_VOTABLE_TYPES: dict[exp.DataType.Type, tuple[str, str | None, str | None]] = {
+_VOTABLE_TYPES: dict[Any, tuple[str, str | None, str | None]] = {
     exp.DataType.Type.BOOLEAN: ("boolean", None, None),
     exp.DataType.Type.SMALLINT: ("short", None, None),
     exp.DataType.Type.INT: ("int", None, None),
@@ -117,7 +118,7 @@ def translate(
     limit = _apply_limit(tree, maxrec)
     tree = _lower(tree, dialect, catalogue)
     try:
-        sql = tree.sql(dialect=dialect, identify=True, comments=False, unsupported_level="raise", copy=False)
+        sql = tree.sql(dialect=dialect, identify=True, comments=False, unsupported_level=ErrorLevel.RAISE, copy=False)
     except SqlglotError as error:
         raise AdqlError(f"cannot express this query in {dialect}: {str(error).splitlines()[0]}") from error
     return Translation(

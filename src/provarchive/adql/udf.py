@@ -196,7 +196,11 @@ def _template(
         sql = f"SELECT CASE WHEN :probe IN ({walk} SELECT pa_walk.node FROM pa_walk) THEN 1 ELSE 0 END"
     else:
         sql = f"SELECT ({walk} SELECT MIN(pa_walk.depth) FROM pa_walk WHERE pa_walk.node = :probe)"
-    return sqlglot.parse_one(sql, read=backend).selects[0]
+    select = sqlglot.parse_one(sql, read=backend)
+    assert isinstance(select, exp.Select)
+    first = select.selects[0]
+    assert isinstance(first, exp.Expression)
+    return first
 
 
 def expand_lineage_function(call: exp.Anonymous, backend: str, catalogue: Catalogue) -> exp.Expression:
@@ -232,7 +236,7 @@ def expand_lineage_function(call: exp.Anonymous, backend: str, catalogue: Catalo
     return template.transform(substitute, copy=False)
 
 
-def membership_predicate(expanded: exp.Expression) -> exp.Expression | None:
+def membership_predicate(expanded: exp.Expression) -> exp.In | None:
     """``x IN (walk)`` out of ``CASE WHEN x IN (walk) THEN 1 ELSE 0 END``, for ``udf(...) = 1``.
 
     A bare IN lets both planners use a semi-join instead of evaluating a CASE per row.
