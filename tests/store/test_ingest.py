@@ -149,3 +149,14 @@ def test_sqlite_provenance_lives_in_an_attached_database(tmp_path: Path) -> None
 
     with sqlite3.connect(tmp_path / "a.provenance.db") as conn:
         assert conn.execute("SELECT count(*) FROM entity").fetchone()[0] == 9
+
+
+def test_awkward_text_survives_the_bulk_paths(archive: Archive) -> None:
+    """Tabs, newlines, backslashes and a literal \\N go through COPY/executemany unchanged."""
+    doc = Document(namespaces={"ex": EX})
+    awkward = "tab\there\nnew line\r\\N back\\slash é ✓"
+    doc.entity("ex:awkward", name=awkward, comment="\\", attributes=[("ex:note", awkward)])
+    archive.ingest(doc)
+    stored = archive.get("ex:awkward").get("ex:awkward")  # type: ignore[union-attr]
+    assert stored.name == awkward and stored.comment == "\\"
+    assert stored.attribute("ex:note") == awkward

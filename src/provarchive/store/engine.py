@@ -213,9 +213,8 @@ class PostgresBackend(Backend):
         )
         cur.execute(f"TRUNCATE {name}")
         with cur.copy(f"COPY {name} ({_insert_columns(table)}) FROM STDIN") as copy:
-            write_row = copy.write_row
-            for row in rows:
-                write_row(row)
+            for start in range(0, len(rows), _COPY_CHUNK):
+                copy.write(copy_text(rows[start : start + _COPY_CHUNK]))
         return name
 
     def id_list(self, param: str) -> str:
@@ -240,6 +239,26 @@ class PostgresBackend(Backend):
             "WITH RECURSIVE walk(id) AS (SELECT unnest(CAST(:start AS text[])) "
             f"UNION SELECT x.id FROM walk w CROSS JOIN LATERAL ({branches}) AS x(id)) SELECT id, NULL FROM walk"
         )
+
+
+#: Rows per COPY write (about a megabyte of text).
+_COPY_CHUNK = 5000
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
+    """Rows in PostgreSQL's COPY text format.
+
+    Written by hand rather than with ``copy.write_row`` because one ``str.join`` per row
+    is several times faster, and the rows hold only text, None and integers.
+    """
+    escapes = _COPY_ESCAPES
+    lines = [
+        "\t".join("\\N" if v is None else v.translate(escapes) if isinstance(v, str) else str(v) for v in row)
+        for row in rows
+    ]
+    lines.append("")
+    return "\n".join(lines)
 
 
 def provenance_file(path: Path) -> Path:

@@ -87,7 +87,6 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index("ix_activity_description", "activity", ["description"], unique=False, schema="provenance")
-    op.create_index("ix_activity_start_time", "activity", ["start_time"], unique=False, schema="provenance")
     op.create_table(
         "activitydescription",
         sa.Column("id", sa.Text(), nullable=False, comment="Identifier of the activity description (qualified name)"),
@@ -278,8 +277,6 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_index("ix_entity_description", "entity", ["description"], unique=False, schema="provenance")
-    op.create_index("ix_entity_generated_at_time", "entity", ["generated_at_time"], unique=False, schema="provenance")
-    op.create_index("ix_entity_location", "entity", ["location"], unique=False, schema="provenance")
     op.create_table(
         "entitydescription",
         sa.Column("id", sa.Text(), nullable=False, comment="Identifier of the entity description (qualified name)"),
