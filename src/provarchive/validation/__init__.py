@@ -49,11 +49,19 @@ def _without_duplicates(w3c_issues: list[Issue], ivoa_issues: list[Issue]) -> li
     values do not decide validity there) and an error for ProvDM (rule IVOA-4); the
     user should read it once, as the error.
     """
-    covered = {frozenset(i.records) for i in ivoa_issues if i.severity == "error"}
-    if not covered:
+    covering: dict[str, list[frozenset[str]]] = {}  # record id -> record sets of IVOA errors naming it
+    for issue in ivoa_issues:
+        if issue.severity == "error" and issue.records:
+            records = frozenset(issue.records)
+            for record in issue.records:
+                covering.setdefault(record, []).append(records)
+    if not covering:
         return w3c_issues
-    return [
-        issue
-        for issue in w3c_issues
-        if not (issue.severity == "warning" and any(frozenset(issue.records) <= c for c in covered))
-    ]
+
+    def repeated(issue: Issue) -> bool:
+        if issue.severity != "warning" or not issue.records:
+            return False
+        mine = frozenset(issue.records)
+        return any(mine <= records for records in covering.get(issue.records[0], ()))
+
+    return [issue for issue in w3c_issues if not repeated(issue)]

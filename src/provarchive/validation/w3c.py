@@ -84,6 +84,9 @@ def _impossibility(terms: Terms, norms: list[Norm]) -> list[Issue]:
         elif kind in ("entity", "activity", "agent"):
             elements.setdefault(find(norm.id), {}).setdefault(kind, norm)
     for root, kinds in kinds_by_id.items():
+        element = elements.get(root)
+        if len(kinds) < 2 and not element:
+            continue
         ident = terms.show(root)
         if len(kinds) > 1:
             names = ", ".join(sorted(kinds))
@@ -96,7 +99,6 @@ def _impossibility(terms: Terms, norms: list[Norm]) -> list[Issue]:
                     tuple(dict.fromkeys(norm.source for norm in kinds.values())),
                 )
             )
-        element = elements.get(root)
         if element:
             issues.append(
                 Issue(
@@ -114,37 +116,37 @@ def _specialization_cycles(terms: Terms, norms: list[Norm]) -> list[Issue]:
     """Constraint 52 with inference 19: specializationOf is transitive, so a cycle makes one reflexive."""
     find = terms.find
     nodes: dict[int, int] = {}
-    edges: list[tuple[int, int, str]] = []
+    edges: list[tuple[int, int, Norm]] = []
     for norm in norms:
         if norm.kind == "specializationOf":
             a = nodes.setdefault(find(norm.args[0]), len(nodes))
             b = nodes.setdefault(find(norm.args[1]), len(nodes))
-            edges.append((a, b, norm.source))
+            edges.append((a, b, norm))
     if not edges:
         return []
     adjacency: list[list[int]] = [[] for _ in nodes]
-    for a, b, _label in edges:
+    for a, b, _norm in edges:
         adjacency[a].append(b)
     comp, _components = strongly_connected(len(nodes), adjacency)
+    # the edges inside each strongly connected component: those are the cycles
+    cyclic: dict[int, list[tuple[int, int, Norm]]] = {}
+    for a, b, norm in edges:
+        if comp[a] == comp[b]:
+            cyclic.setdefault(comp[a], []).append((a, b, norm))
     roots = {node: root for root, node in nodes.items()}
     issues: list[Issue] = []
-    seen: set[int] = set()
-    for a, b, _label in edges:
-        if comp[a] != comp[b] or comp[a] in seen:
-            continue
-        seen.add(comp[a])
-        cycle = [label for x, y, label in edges if comp[x] == comp[a] and comp[y] == comp[a]]
-        if a == b:
-            message = f"{terms.show(roots[a])} cannot be a specialization of itself"
+    for inside in cyclic.values():
+        labels = list(dict.fromkeys(norm.source for _a, _b, norm in inside))
+        first_a, first_b, _norm = inside[0]
+        if len(inside) == 1 and first_a == first_b:
+            message = f"{terms.show(roots[first_a])} cannot be a specialization of itself"
         else:
-            names = sorted({terms.show(roots[x]) for x, _y, _l in edges if comp[x] == comp[a]})
+            names = sorted({terms.show(roots[a]) for a, _b, _n in inside})
             message = (
-                f"{', '.join(names)} are specializations of each other (through {', '.join(cycle)}); "
+                f"{', '.join(names)} are specializations of each other (through {', '.join(labels)}); "
                 "specialization is transitive, so each would be a specialization of itself"
             )
-        issues.append(
-            Issue("W3C-C52 impossible-specialization-reflexive", "error", message, tuple(dict.fromkeys(cycle)))
-        )
+        issues.append(Issue("W3C-C52 impossible-specialization-reflexive", "error", message, tuple(labels)))
     return issues
 
 
