@@ -76,6 +76,11 @@ QUERIES: list[tuple[str, list[tuple[Any, ...]] | None]] = [
         [(180.0, 3.14159265, 1.0, 1.0, 0.785398163)],
     ),
     ("SELECT COUNT(*) AS n FROM provenance.entity WHERE RAND() >= 0 AND RAND() < 1", [(10,)]),
+    # ADQL 2.1 hexadecimal literals and bitwise operators
+    (
+        'SELECT 0xFF & 0x0F AS a, 0x10 | 1 AS b FROM provenance.entity WHERE "size" & 0x4 = 0x4 ORDER BY id',
+        [(15, 17), (15, 17)],
+    ),
     (
         "SELECT e.id, a.name FROM provenance.entity AS e JOIN provenance.wasgeneratedby AS g ON g.entity = e.id "
         "JOIN provenance.activity AS a ON a.id = g.activity ORDER BY e.id",

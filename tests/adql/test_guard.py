@@ -93,6 +93,8 @@ def refusal(adql: str, dialect: str = "sqlite") -> AdqlError:
         ("SELECT DISTINCT ON (id) id FROM provenance.entity", "DISTINCT ON"),
         ("SELECT id FROM provenance.entity WHERE id = 'a\x00b'", "NUL"),
         ("SELECT 'unterminated FROM provenance.entity", "unterminated"),
+        ("SELECT 12abc FROM provenance.entity", "12abc is not a number"),
+        ("SELECT 0xZZ FROM provenance.entity", "is not a number"),
     ],
 )
 def test_refusals_say_what_is_wrong(adql: str, says: str) -> None:

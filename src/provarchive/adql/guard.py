@@ -131,6 +131,7 @@ _CAST_TYPES = {
     exp.DataType.Type.TIMESTAMP,
 }
 
+_HEX_LITERAL = re.compile(r"0[xX][0-9A-Fa-f]+")
 _REGULAR_IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _SYSTEM_PREFIXES = ("sqlite_", "pg_", "pragma_")
 _SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast", "sqlite_temp_master"}
@@ -169,8 +170,13 @@ def _line_column(text: str, offset: int) -> tuple[int, int]:
     return line, column
 
 
-def _check_text(text: str) -> None:
-    """Checks on the raw text that the tree can no longer see (comment style, NUL bytes)."""
+def _check_text(text: str) -> str:
+    """Checks on the raw text that the tree can no longer see; returns the text to parse.
+
+    Refuses NUL bytes, ``/* */`` comments and LIMIT; rewrites ADQL 2.1 hexadecimal
+    literals (``0xFF``) to decimal, which both backends read; refuses a number running
+    into letters (``12abc``), which sqlglot would silently read as ``12 AS abc``.
+    """
     if not text.strip():
         raise AdqlError("the query is empty")
     if "\x00" in text:
@@ -180,19 +186,40 @@ def _check_text(text: str) -> None:
         tokens = ADQL().tokenize(text)
     except TokenError as error:
         raise _token_error(text, error) from error
+    hex_literals: list[tuple[int, int, str]] = []
     # Text between tokens is whitespace or comments; ADQL knows only "--" comments.
-    previous_end = 0
+    previous_end, previous = 0, None
     for token in [*tokens, None]:
         start = token.start if token is not None else len(text)
         gap = text[previous_end:start]
         if "/*" in gap:
             line, column = _line_column(text, previous_end + gap.index("/*"))
             raise AdqlError("block comments /* */ are not ADQL; use -- comments", line=line, column=column)
-        if token is not None:
-            previous_end = token.end + 1
-            if token.token_type == TokenType.LIMIT:
-                line, column = _line_column(text, token.start)
-                raise AdqlError("LIMIT is not ADQL; use SELECT TOP n", line=line, column=column)
+        if token is None:
+            break
+        if token.token_type == TokenType.LIMIT:
+            line, column = _line_column(text, token.start)
+            raise AdqlError("LIMIT is not ADQL; use SELECT TOP n", line=line, column=column)
+        if (
+            previous is not None
+            and previous.token_type == TokenType.NUMBER
+            and not gap
+            and token.token_type
+            in (
+                TokenType.VAR,
+                TokenType.IDENTIFIER,
+            )
+        ):
+            spelled = text[previous.start : token.end + 1]
+            if _HEX_LITERAL.fullmatch(spelled):
+                hex_literals.append((previous.start, token.end + 1, str(int(spelled, 16))))
+            else:
+                line, column = _line_column(text, previous.start)
+                raise AdqlError(f"{spelled} is not a number", line=line, column=column)
+        previous_end, previous = token.end + 1, token
+    for start, end, decimal in reversed(hex_literals):
+        text = text[:start] + decimal.ljust(end - start) + text[end:]
+    return text
 
 
 def _token_error(text: str, error: TokenError) -> AdqlError:
@@ -208,7 +235,7 @@ def _token_error(text: str, error: TokenError) -> AdqlError:
 
 def parse(text: str) -> exp.Expression:
     """Parse ADQL text into exactly one statement tree, or raise :class:`AdqlError`."""
-    _check_text(text)
+    text = _check_text(text)
     try:
         statements = [s for s in sqlglot.parse(text, read=ADQL) if isinstance(s, exp.Expression)]
     except ParseError as error:
