@@ -131,6 +131,50 @@ def encode(event: dict[str, Any]) -> bytes:
         return "".join(c if not 0xD800 <= ord(c) <= 0xDFFF else f"\\u{ord(c):04x}" for c in text).encode("utf-8")
 
 
+_STAT_JSON = '{"status":"stat"}'
+
+
+def file_event_line(
+    kind: str, activity_id: str, entity: dict[str, Any], seconds: float, role: str | None, extra: dict[str, str]
+) -> bytes | None:
+    """The line :func:`encode` would write for a plain file event, built ~5x faster.
+
+    Recording thousands of files is the hot path (1000 inputs + 1000 outputs must cost
+    under 20 ms), and the generic encoder spends most of that walking dictionaries.
+    Only the exact shape of a stat-only file entity is handled; anything else returns
+    ``None`` and goes through :func:`encode`. The test suite checks both agree.
+    """
+    if len(entity) != 6 or entity.get("kind") != "file" or entity.get("hash") != {"status": "stat"}:
+        return None
+    parts = [
+        '{"e":',
+        _quote(kind),
+        ',"act":',
+        _quote(activity_id),
+        ',"ent":{"id":',
+        _quote(entity["id"]),
+        ',"kind":"file","path":',
+        _quote(entity["path"]),
+        ',"size":',
+        str(int(entity["size"])),
+        ',"mtime_ns":',
+        str(int(entity["mtime_ns"])),
+        ',"hash":',
+        _STAT_JSON,
+        '},"t":',
+        float.__repr__(float(seconds)),
+    ]
+    if role is not None:
+        parts += [',"role":', _quote(role)]
+    for key, value in extra.items():
+        parts += [",", _quote(key), ":", _quote(value)]
+    parts.append("}\n")
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates in a path: the generic encoder escapes them
+        return None
+
+
 def iso_time(seconds: float | None = None) -> str:
     """UTC time as ISO 8601 with microseconds and ``Z`` (without importing datetime)."""
     if seconds is None:
@@ -168,9 +212,13 @@ class SpoolWriter:
 
     def write(self, event: dict[str, Any]) -> None:
         """Append ``event``; never raises on I/O errors (see class docstring)."""
+        if self.failed is None:
+            self.write_line(encode(event))
+
+    def write_line(self, data: bytes) -> None:
+        """Append one already encoded line (see :func:`file_event_line`)."""
         if self.failed is not None:
             return
-        data = encode(event)
         try:
             if self._fd is None:
                 self._fd = self._open()

@@ -35,7 +35,7 @@ import stat as statmod
 import time
 from contextvars import ContextVar
 
-from .events import SPOOL_VERSION, SpoolWriter
+from .events import SPOOL_VERSION, SpoolWriter, file_event_line
 
 try:  # CPython's built-in SHA-256 avoids importing hashlib (OpenSSL) on the fast path
     from _sha256 import sha256 as _sha256
@@ -130,6 +130,8 @@ class RecordedActivity:
         self._parameters = dict(parameters or {})
         self._hash_policy_arg = hash
         self._policy: HashPolicy | None = None
+        #: True when the policy hashes nothing (set with the policy).
+        self._stat_only = hash == "stat"
         self._strict_roles = strict_roles
         self._environment = environment
         self._git = git
@@ -154,7 +156,8 @@ class RecordedActivity:
         return self._writer.path if self._writer is not None else None
 
     def _emit(self, event: dict[str, Any]) -> None:
-        assert self._writer is not None, "activity not started"
+        if self._writer is None:
+            raise RuntimeError(f"activity {self.name!r} is not started: use it in a with statement")
         self._writer.write(event)
 
     def start(self) -> RecordedActivity:
@@ -346,6 +349,7 @@ class RecordedActivity:
             from .hashing import HashPolicy
 
             self._policy = HashPolicy.coerce(self._hash_policy_arg)
+            self._stat_only = self._policy.mode == "stat" and not self._policy.by_role
         return self._policy
 
     def used(
@@ -364,12 +368,7 @@ class RecordedActivity:
         """
         usage_desc = self._role_description("usage", role)
         entity = self._entity_for(target, role, hash, name, must_exist=True)
-        event: dict[str, Any] = {"e": "used", "act": self.id, "ent": entity, "t": time.time()}
-        if role is not None:
-            event["role"] = role
-        if usage_desc:
-            event["usage_desc"] = usage_desc
-        self._emit(event)
+        self._emit_io("used", entity, role, "usage_desc", usage_desc)
         return str(entity["id"])
 
     def generated(
@@ -395,12 +394,23 @@ class RecordedActivity:
         return str(entity["id"])
 
     def _emit_generated(self, entity: dict[str, Any], role: str | None, generation_desc: str | None) -> None:
-        event: dict[str, Any] = {"e": "generated", "act": self.id, "ent": entity, "t": time.time()}
+        self._emit_io("generated", entity, role, "generation_desc", generation_desc)
+
+    def _emit_io(self, kind: str, entity: dict[str, Any], role: str | None, desc_key: str, desc: str | None) -> None:
+        """Append a used/generated event; plain file events take the fast encoder."""
+        if self._writer is None:
+            raise RuntimeError(f"activity {self.name!r} is not started: use it in a with statement")
+        now = time.time()
+        line = file_event_line(kind, self.id, entity, now, role, {desc_key: desc} if desc else {})
+        if line is not None:
+            self._writer.write_line(line)
+            return
+        event: dict[str, Any] = {"e": kind, "act": self.id, "ent": entity, "t": now}
         if role is not None:
             event["role"] = role
-        if generation_desc:
-            event["generation_desc"] = generation_desc
-        self._emit(event)
+        if desc:
+            event[desc_key] = desc
+        self._writer.write(event)
 
     def _resolve_pending_outputs(self) -> None:
         pending, self._pending_outputs = self._pending_outputs, {}
@@ -417,12 +427,7 @@ class RecordedActivity:
         """Record a set of files used together as one Collection entity (with a manifest)."""
         usage_desc = self._role_description("usage", role)
         entity = self._collection([os.path.abspath(os.fspath(p)) for p in paths], None, role, None, name)
-        event: dict[str, Any] = {"e": "used", "act": self.id, "ent": entity, "t": time.time()}
-        if role is not None:
-            event["role"] = role
-        if usage_desc:
-            event["usage_desc"] = usage_desc
-        self._emit(event)
+        self._emit_io("used", entity, role, "usage_desc", usage_desc)
         return str(entity["id"])
 
     def generated_collection(
@@ -552,8 +557,10 @@ class RecordedActivity:
             else:
                 if statmod.S_ISDIR(st.st_mode):
                     return self._collection(None, abspath, role, hash_mode, name)
-                entity = self._file_record(abspath, st)
-                entity["hash"] = self._hash(abspath, st, role, hash_mode, entity["id"])
+                size, mtime_ns = st.st_size, st.st_mtime_ns
+                entity_id = file_entity_id(abspath, size, mtime_ns)
+                entity = {"id": entity_id, "kind": "file", "path": abspath, "size": size, "mtime_ns": mtime_ns}
+                entity["hash"] = self._hash(abspath, st, role, hash_mode, entity_id)
                 if _is_fits(abspath):
                     from .hashing import fits_checksums
 
@@ -567,6 +574,8 @@ class RecordedActivity:
     def _hash(
         self, abspath: str, st: os.stat_result, role: str | None, hash_mode: str | None, entity_id: str
     ) -> dict[str, Any]:
+        if hash_mode is None and self._stat_only:
+            return _STAT  # the common bulk case, decided once per activity
         policy = self.policy
         mode = hash_mode or policy.mode_for(role, st.st_size)
         if mode == "stat":
