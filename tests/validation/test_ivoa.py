@@ -338,3 +338,13 @@ def test_generation_with_activity_in_the_document() -> None:
     doc.add(WasGeneratedBy("ex:e", None))
     [issue] = issues(doc, "IVOA-1")
     assert "WasGeneratedBy.activity" in issue.message
+
+
+def test_unreadable_multiplicity_is_reported_once_per_description() -> None:
+    doc = new_doc()
+    ad = doc.activity_description("ex:desc", name="calibrate")
+    ad.usage("raw", multiplicity="a few")
+    for i in range(3):
+        doc.activity(f"ex:act{i}", description=ad)
+    [issue] = issues(doc, "IVOA-6")
+    assert issue.records == ("ex:desc_usage_raw",) and "'a few'" in issue.message

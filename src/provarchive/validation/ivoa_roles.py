@@ -8,6 +8,7 @@ and by one the role expects (11).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from ..model.descriptions import (
@@ -119,6 +120,17 @@ def check_roles(ix: BundleIndex, relations: list[Any], cls: type[Description], s
 
 def check_multiplicity(ix: BundleIndex) -> None:
     """Rule 6: per activity and described role, the count of Used/WasGeneratedBy fits the multiplicity."""
+    bounds: dict[str, tuple[int, int | None] | None] = {}  # description id -> parsed multiplicity
+
+    def parsed(child: Any) -> tuple[int, int | None] | None:
+        if child.id not in bounds:
+            try:
+                bounds[child.id] = parse_multiplicity(child.multiplicity)
+            except ValueError as error:
+                ix.add(R6, "error", f"{child.id}: {error}", child.id)  # once per description
+                bounds[child.id] = None
+        return bounds[child.id]
+
     for activity_id in ix.activities:
         description = ix.description_of(activity_id)
         if description is None:
@@ -127,15 +139,18 @@ def check_multiplicity(ix: BundleIndex) -> None:
             (UsageDescription, ix.used_by.get(activity_id, []), "used"),
             (GenerationDescription, ix.generated_by.get(activity_id, []), "generated"),
         ):
-            for child in ix.children.get(description.id, ()):
-                if not isinstance(child, cls) or child.multiplicity is None:  # type: ignore[attr-defined]
+            children = [c for c in ix.children.get(description.id, ()) if isinstance(c, cls)]
+            if not any(c.multiplicity is not None for c in children):  # type: ignore[attr-defined]
+                continue
+            counts = Counter(id(ix.matched_description(r, cls)) for r in relations)
+            for child in children:
+                if child.multiplicity is None:  # type: ignore[attr-defined]
                     continue
-                try:
-                    low, high = parse_multiplicity(child.multiplicity)  # type: ignore[attr-defined]
-                except ValueError as error:
-                    ix.add(R6, "error", f"{child.id}: {error}", child.id)
+                limits = parsed(child)
+                if limits is None:
                     continue
-                count = sum(1 for r in relations if ix.matched_description(r, cls) is child)
+                low, high = limits
+                count = counts.get(id(child), 0)
                 if count < low or (high is not None and count > high):
                     ix.add(
                         R6,
