@@ -79,7 +79,7 @@ QUERIES: list[tuple[str, list[tuple[Any, ...]] | None]] = [
     # ADQL 2.1 hexadecimal literals and bitwise operators
     (
         'SELECT 0xFF & 0x0F AS a, 0x10 | 1 AS b FROM provenance.entity WHERE "size" & 0x4 = 0x4 ORDER BY id',
-        [(15, 17), (15, 17)],
+        [(15, 17), (15, 17), (15, 17)],
     ),
     (
         "SELECT e.id, a.name FROM provenance.entity AS e JOIN provenance.wasgeneratedby AS g ON g.entity = e.id "
