@@ -364,3 +364,10 @@ def test_pipeline_example_is_valid(rules: str) -> None:
     from provarchive.examples import pipeline
 
     assert validate(pipeline(2_000), rules=rules).valid
+
+
+def test_c56_empty_collection_typed_with_a_qname_literal() -> None:
+    from provarchive.model import Literal
+
+    empty = Entity("ex:c", attributes=[("prov:type", Literal("prov:EmptyCollection", datatype="xsd:QName"))])
+    assert "W3C-C56" in codes(doc_of(empty, Entity("ex:e"), HadMember("ex:c", "ex:e")))

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model.document import Bundle
-from ..model.ids import PROV, Namespaces, QName
+from ..model.ids import PROV, XSD, Literal, Namespaces, QName
 from ..model.w3c import to_statements
 from .report import Issue
 from .w3c_order import check_ordering, strongly_connected
@@ -150,6 +150,15 @@ def _specialization_cycles(terms: Terms, norms: list[Norm]) -> list[Issue]:
     return issues
 
 
+def _qname_value(value: Any) -> str | None:
+    """The qualified name an attribute value holds: a QName, or a literal typed xsd:QName."""
+    if isinstance(value, QName):
+        return value
+    if isinstance(value, Literal) and value.datatype in ("xsd:QName", XSD + "QName"):
+        return value.value
+    return None
+
+
 def _is_prov(name: Any, local: str, namespaces: Namespaces) -> bool:
     """Whether a qualified name (attribute key or QName value) is ``prov:<local>``."""
     if not isinstance(name, str):
@@ -177,8 +186,9 @@ def _typing(terms: Terms, norms: list[Norm], namespaces: Namespaces) -> list[Iss
         if kind in ("entity", "activity", "agent"):
             typed(norm.id, kind, norm, "declared")
             if kind == "entity":
-                for key, value in norm.attributes:
-                    if isinstance(value, QName) and _is_prov(key, "type", namespaces):
+                for key, literal in norm.attributes:
+                    value = _qname_value(literal)
+                    if value is not None and _is_prov(key, "type", namespaces):
                         if _is_prov(value, "EmptyCollection", namespaces):
                             typed(norm.id, EMPTY, norm, "prov:EmptyCollection")
                             typed(norm.id, COLLECTION, norm, "prov:EmptyCollection")
