@@ -348,3 +348,10 @@ def test_unreadable_multiplicity_is_reported_once_per_description() -> None:
         doc.activity(f"ex:act{i}", description=ad)
     [issue] = issues(doc, "IVOA-6")
     assert issue.records == ("ex:desc_usage_raw",) and "'a few'" in issue.message
+
+
+def test_issues_in_a_bundle_say_so() -> None:
+    doc = new_doc()
+    doc.bundle("ex:b1").agent("ex:nameless")
+    [issue] = issues(doc, "IVOA-1")
+    assert issue.message.startswith("in bundle ex:b1: ex:nameless has no Agent.name")

@@ -37,9 +37,16 @@ def validate(doc: Document | Bundle, *, rules: str = "all") -> Report:
         for bundle in bundles:
             w3c_issues = check_w3c(bundle) if rules in ("all", "w3c") else []
             ivoa_issues = check_ivoa(bundle) if rules in ("all", "ivoa") else []
-            issues.extend(_without_duplicates(w3c_issues, ivoa_issues))
-            issues.extend(ivoa_issues)
+            found = _without_duplicates(w3c_issues, ivoa_issues) + ivoa_issues
+            if bundle.id is not None and isinstance(doc, Document):
+                found = [_in_bundle(issue, bundle.id) for issue in found]
+            issues.extend(found)
     return Report(issues, rules)
+
+
+def _in_bundle(issue: Issue, bundle_id: str) -> Issue:
+    """Say which named bundle an issue was found in (ids can repeat across bundles)."""
+    return Issue(issue.rule, issue.severity, f"in bundle {bundle_id}: {issue.message}", issue.records)
 
 
 def _without_duplicates(w3c_issues: list[Issue], ivoa_issues: list[Issue]) -> list[Issue]:

@@ -59,13 +59,7 @@ def check_bundle(bundle: Bundle, *, check_times: bool = True) -> list[Issue]:
     issues.extend(_impossibility(terms, norms))
     issues.extend(_typing(terms, norms, namespaces))
     issues.extend(check_ordering(terms, norms, check_times=check_times))
-    if bundle.id is not None:
-        issues = [_in_bundle(issue, bundle.id) for issue in issues]
     return issues
-
-
-def _in_bundle(issue: Issue, bundle_id: str) -> Issue:
-    return Issue(issue.rule, issue.severity, f"in bundle {bundle_id}: {issue.message}", issue.records)
 
 
 def _impossibility(terms: Terms, norms: list[Norm]) -> list[Issue]:
