@@ -241,6 +241,12 @@ class Normaliser:
     # ------------------------------------------------------------------ expansion
 
     def expand(self, statements: Iterable[Statement]) -> None:
+        """Turn statements into normal-form :class:`Norm` s (definitions 1-4, inference 11).
+
+        Each formal argument becomes a term as its position's rule in ``_SIGNATURES``
+        says; a derivation that names its activity also yields the usage and the
+        generation it implies, so that their ids take part in unification.
+        """
         terms = self.terms
         ident, var, time = terms.ident, terms.var, terms.time
         norms = self.norms
@@ -308,15 +314,18 @@ class Normaliser:
 
     # ---------------------------------------------------------------- unification
 
-    def unify(self, max_rounds: int = 100) -> None:
-        """Apply constraints 22-29 until nothing changes (a fixpoint)."""
+    def unify(self) -> None:
+        """Apply constraints 22-29 until nothing changes (a fixpoint).
+
+        A round that changes something merges at least two classes of terms, and there
+        are finitely many, so this ends; in practice after two or three rounds.
+        """
         by_kind: dict[str, list[Norm]] = {}
         for norm in self.norms:
             by_kind.setdefault(norm.kind, []).append(norm)
         relations = [n for n in self.norms if n.kind not in ELEMENT_KINDS]
-        for _round in range(max_rounds):
-            if not self._round(by_kind, relations):
-                break
+        while self._round(by_kind, relations):
+            pass
 
     def _round(self, by_kind: dict[str, list[Norm]], relations: list[Norm]) -> bool:
         find = self.terms.find
