@@ -140,6 +140,10 @@ def test_reaper_destroys_expired_jobs_and_invalidates_their_results(tmp_path: Pa
     try:
         job = finish(service, service.create_job("echo", None, [("text", "bye")], run=True))
         assert job.phase is Phase.COMPLETED
+        deadline = time.monotonic() + 10
+        while service.store.get_job(job.id).activity_id is None and time.monotonic() < deadline:  # type: ignore[union-attr]
+            time.sleep(0.01)  # the archive ingest follows the final phase by a few ms
+        job = service.store.get_job(job.id)  # type: ignore[assignment]
         entity_id = next(r.entity_id for r in job.results if r.id == "values")
         assert entity_id and archive.get(entity_id) is not None
         job_dir = service.job_dir(job)

@@ -32,7 +32,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from .definitions import JobDefinition
     from .service import JobService
 
-__all__ = ["build_job_provenance", "record_job_provenance", "definition_id", "PROVENANCE_FILE"]
+__all__ = [
+    "build_job_provenance",
+    "write_job_provenance",
+    "ingest_job_provenance",
+    "record_job_provenance",
+    "definition_id",
+    "PROVENANCE_FILE",
+]
 
 log = logging.getLogger("provarchive.jobs.provenance")
 PROVENANCE_FILE = "provenance.json"
@@ -229,21 +236,30 @@ def _merge_inner_steps(doc: Document, spool: Path) -> None:
     doc.merge(compile_spool(str(spool)), strict=False)
 
 
-def record_job_provenance(service: JobService, job: Job, outcome: Outcome | None) -> str:
-    """Build, store (``provenance.json``) and ingest the job's provenance; its activity id."""
-    doc = build_job_provenance(service, job, outcome)
+def write_job_provenance(service: JobService, job: Job, outcome: Outcome | None) -> Document:
+    """Build the job's provenance, write ``provenance.json`` and link results to their entities."""
     from ..formats import dumps
 
-    data = dumps(doc, "PROV-JSON")
+    doc = build_job_provenance(service, job, outcome)
     target = service.job_dir(job) / PROVENANCE_FILE
     if target.parent.is_dir():
         temporary = target.with_suffix(".tmp")
-        temporary.write_bytes(data)
+        temporary.write_bytes(dumps(doc, "PROV-JSON"))
         temporary.replace(target)
-    if service.archive is not None:
-        service.archive.ingest(doc)
     if job.results:
         service.store.set_results(job.id, job.results)  # now with their entity ids
+    return doc
+
+
+def ingest_job_provenance(service: JobService, job: Job, doc: Document) -> str:
+    """Put the job's provenance into the archive; the job's activity id."""
     from .service import job_activity_id
 
+    if service.archive is not None:
+        service.archive.ingest(doc)
     return job_activity_id(job)
+
+
+def record_job_provenance(service: JobService, job: Job, outcome: Outcome | None) -> str:
+    """Write and ingest the job's provenance; its activity id."""
+    return ingest_job_provenance(service, job, write_job_provenance(service, job, outcome))

@@ -370,21 +370,39 @@ class JobService:
     # ------------------------------------------------------------------ internals
 
     def _finish(self, job: Job, phase: Phase, results: list[Any], failure: str | None, outcome: Outcome) -> None:
+        """Record results and provenance, then the final phase; the archive ingest comes last.
+
+        ``provenance.json`` is written before the phase changes, so a client that sees
+        the final phase can fetch the provenance at once; the archive ingest follows
+        (a few ms) so that it is not on the path of WAIT latency.
+        """
         from .outputs import log_results
+        from .provenance import ingest_job_provenance, write_job_provenance
 
         job.results = results + log_results(self, job)
         job.end_time = job.end_time if phase is Phase.ABORTED and job.end_time else utc_ms()
         job.error_message = failure
+        job.phase = phase
         self.store.set_results(job.id, job.results)
+        doc = None
         if self.config.capture_provenance:
-            job.phase = phase
-            self._record_provenance(job, outcome)
+            try:
+                doc = write_job_provenance(self, job, outcome)
+            except Exception as exc:  # provenance must never change the job's outcome
+                log.exception("provenance of job %s failed", job.id)
+                self.store.update_job(job.id, provenance_error=f"{type(exc).__name__}: {exc}")
         changes: dict[str, Any] = {"end_time": job.end_time}
         if phase is not Phase.ABORTED:
             changes.update(phase=phase, error_type="fatal" if failure else None, error_message=failure)
         self.store.update_job(job.id, expected=[Phase.EXECUTING, Phase.QUEUED, Phase.ABORTED], **changes)
         self._notify()
         log.info("job finished", extra={"job": job.id, "phase": phase.value, "error": failure})
+        if doc is not None:
+            try:
+                self.store.update_job(job.id, activity_id=ingest_job_provenance(self, job, doc))
+            except Exception as exc:
+                log.exception("archiving the provenance of job %s failed", job.id)
+                self.store.update_job(job.id, provenance_error=f"{type(exc).__name__}: {exc}")
 
     def _record_provenance(self, job: Job, outcome: Outcome) -> None:
         from .provenance import record_job_provenance

@@ -74,11 +74,13 @@ class LocalExecutor(Executor):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._running: dict[str, tuple[int, str]] = {}  # job id → (pid, status path)
+        self._warm: subprocess.Popen[bytes] | None = None
 
     # ------------------------------------------------------------------ interface
 
     def start(self, host: ExecutionHost) -> None:
         self._host = host
+        threading.Thread(target=self._prepare_warm_shim, daemon=True).start()
         self._thread = threading.Thread(target=self._dispatch_loop, name="jobs-dispatcher", daemon=True)
         self._thread.start()
 
@@ -126,6 +128,10 @@ class LocalExecutor(Executor):
     def shutdown(self, *, wait: bool = False) -> None:
         self._stop.set()
         self._wake.set()
+        with self._lock:
+            spare, self._warm = self._warm, None
+        if spare is not None:
+            self._retire(spare)
         if wait and self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -167,26 +173,21 @@ class LocalExecutor(Executor):
         try:
             for path, text in spec.files.items():
                 Path(path).write_text(text)
-            with open(spec.stdout_path, "wb") as out, open(spec.stderr_path, "wb") as err:
-                process = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-I",
-                        SHIM,
-                        spec.status_path,
-                        str(spec.execution_duration),
-                        str(self.grace_s),
-                        "--",
-                    ]
-                    + spec.argv,
-                    cwd=spec.cwd,
-                    env=spec.env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=err,
-                    start_new_session=True,
-                    close_fds=True,
-                )
+            Path(spec.stdout_path).touch()  # marks "launch began" for restart reconciliation
+            process = self._take_warm_shim()
+            job = {
+                "status": spec.status_path,
+                "timeout": spec.execution_duration,
+                "grace": self.grace_s,
+                "argv": spec.argv,
+                "cwd": spec.cwd,
+                "env": spec.env,
+                "stdout": spec.stdout_path,
+                "stderr": spec.stderr_path,
+            }
+            assert process.stdin is not None
+            process.stdin.write(json.dumps(job).encode() + b"\n")
+            process.stdin.close()
         except OSError as exc:
             self._release(spec.job_id, slots)
             self._host.finished(spec.job_id, Outcome(exit_code=None, lost=True, message=f"could not start: {exc}"))
@@ -197,6 +198,43 @@ class LocalExecutor(Executor):
         if not self._host.started(spec.job_id, process.pid, process_start_time(process.pid)):
             # Aborted between the claim and now: abort() found no process to kill then.
             self._kill(process.pid, spec.status_path)
+
+    def _start_shim(self) -> subprocess.Popen[bytes]:
+        """A runner shim in its own session, waiting on stdin for a job (see shim.warm)."""
+        return subprocess.Popen(
+            [sys.executable, "-I", "-S", SHIM, "--warm"],
+            env={"PATH": os.defpath, "LANG": "C.UTF-8"},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
+
+    def _take_warm_shim(self) -> subprocess.Popen[bytes]:
+        """The ready shim (or a new one), with a replacement started in the background."""
+        with self._lock:
+            process, self._warm = self._warm, None
+        if process is None or process.poll() is not None:
+            process = self._start_shim()
+        if not self._stop.is_set():
+            threading.Thread(target=self._prepare_warm_shim, daemon=True).start()
+        return process
+
+    def _prepare_warm_shim(self) -> None:
+        fresh = self._start_shim()
+        with self._lock:
+            spare, self._warm = self._warm, fresh
+        if spare is not None:
+            self._retire(spare)
+
+    @staticmethod
+    def _retire(process: subprocess.Popen[bytes]) -> None:
+        """An unused warm shim exits when its stdin closes without a job."""
+        with contextlib.suppress(OSError):
+            assert process.stdin is not None
+            process.stdin.close()
+        threading.Thread(target=process.wait, daemon=True).start()
 
     def _wait_child(self, spec: LaunchSpec, process: subprocess.Popen[bytes], slots: int) -> None:
         code = process.wait()
