@@ -45,3 +45,22 @@ def test_unreachable_archive_never_raises_and_keeps_the_spool(tmp_path: Path) ->
     assert not http.ok and "not supported yet" in (http.error or "") and http.attempts == 0
     unreadable = upload(tmp_path / "missing.jsonl", str(tmp_path / "a.db"))
     assert not unreadable.ok and "No such spool" in (unreadable.error or "")
+
+
+def test_background_upload_delivers_after_the_caller_returns(tmp_path: Path) -> None:
+    pytest.importorskip("provarchive.store")
+    import os
+    import time
+
+    from provarchive.capture.upload import background_upload
+
+    spool = _spool(tmp_path)
+    pid = background_upload(spool, str(tmp_path / "archive.db"))
+    deadline = time.monotonic() + 120
+    while not Path(marker_path(spool)).exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert Path(marker_path(spool)).exists()
+    try:  # reap the detached uploader so no zombie outlives the test
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
