@@ -24,6 +24,7 @@ from ..model import (
     ConfigFileDescription,
     DatasetDescription,
     DatasetEntity,
+    Element,
     Entity,
     EntityDescription,
     GenerationDescription,
@@ -32,7 +33,6 @@ from ..model import (
     ParameterDescription,
     QName,
     Record,
-    Relation,
     UsageDescription,
     ValueDescription,
     ValueEntity,
@@ -285,40 +285,62 @@ def to_row(record: Record, bundle_id: str = "") -> tuple[str, tuple[Any, ...]]:
 
 
 def from_row(table: str, row: Any) -> tuple[str, Record]:
-    """(bundle_id, record) from a row of ``table`` (a mapping or a sequence in column order)."""
+    """(bundle_id, record) from a row of ``table`` (a sequence in column order).
+
+    Records are built without their constructors (the row is already valid, and a
+    lineage answer may hold tens of thousands of them): every slot is set from its
+    column, slots without a column (e.g. ``value`` of a plain Entity) stay empty.
+    """
     spec = TABLE_BY_NAME[table]
-    values = dict(zip(spec.column_names, row, strict=True)) if not hasattr(row, "keys") else dict(row)
-    bundle_id = values.pop("bundle_id")
-    attributes = decode_attributes(values.pop("attributes", None))
-    for column in spec.columns:
-        if column.kind == "time" and column.name in values:
-            values[column.name] = py_time(values[column.name])
-    if spec.edge is not None:
-        values.pop("rkey")
-        ident = values.pop("id")
-        cls_r = CLASS_OF_TABLE[table]
-        assert issubclass(cls_r, Relation)
-        formal = [values.pop(name) for name, _key in cls_r.FORMAL]
-        return bundle_id, cls_r(*formal, id=ident, attributes=attributes, **values)
-    ident = values.pop("id")
-    kind = values.pop("kind", None)
-    cls = CLASS_OF_KIND[kind] if kind else CLASS_OF_TABLE[table]
-    kwargs: dict[str, Any] = {}
-    for column in spec.columns:
-        name = column.name
-        if name not in values:
-            continue
-        value = values[name]
-        if column.kind == "json":
+    kind_at = _COLUMN_INDEX[table].get("kind")
+    cls = CLASS_OF_KIND[row[kind_at]] if kind_at is not None else CLASS_OF_TABLE[table]
+    plan = _READ_PLANS.get((table, cls)) or _read_plan(spec, cls)
+    record = cls.__new__(cls)
+    for attr, index, conv in plan:
+        value = row[index]
+        if conv == "t":
+            value = py_time(value) if value is not None else None
+        elif conv == "j":
             value = orjson.loads(value) if value else []
-        attr = ATTRIBUTE_OF_COLUMN.get(name, name)
-        if value is None or (value == [] and column.kind == "json"):
-            continue
-        if attr not in cls.IVOA and attr not in {n for n, _k in cls.FORMAL}:
-            continue  # e.g. the value column for a plain entity
-        kwargs[attr] = value
-    record = cls(ident, attributes=attributes, **kwargs)  # type: ignore[call-arg]
-    return bundle_id, record
+        elif conv == "a":
+            value = decode_attributes(value)
+        elif conv == "0":
+            value = None
+        elif conv == "[":
+            value = []
+        setattr(record, attr, value)
+    if isinstance(record, Element):
+        record._bundle = None
+    return row[_COLUMN_INDEX[table]["bundle_id"]], record
+
+
+_COLUMN_INDEX: dict[str, dict[str, int]] = {
+    spec.name: {c.name: i for i, c in enumerate(spec.columns)} for spec in TABLE_BY_NAME.values()
+}
+_READ_PLANS: dict[tuple[str, type[Record]], tuple[tuple[str, int, str], ...]] = {}
+
+
+def _read_plan(spec: TableSpec, cls: type[Record]) -> tuple[tuple[str, int, str], ...]:
+    """(slot, column index, conversion) for building ``cls`` from rows of ``spec``; cached."""
+    index = _COLUMN_INDEX[spec.name]
+    slots = ["id", "attributes", *(n for n, _k in cls.FORMAL), *cls.IVOA]
+    by_attr = {ATTRIBUTE_OF_COLUMN.get(c.name, c.name): c for c in spec.columns}
+    plan: list[tuple[str, int, str]] = []
+    for slot in slots:
+        column = by_attr.get(slot)
+        if column is None:
+            plan.append((slot, 0, "[" if slot in ("entity_descriptions", "options") else "0"))
+        elif slot == "attributes":
+            plan.append((slot, index[column.name], "a"))
+        elif column.kind == "time":
+            plan.append((slot, index[column.name], "t"))
+        elif column.kind == "json":
+            plan.append((slot, index[column.name], "j"))
+        else:
+            plan.append((slot, index[column.name], ""))
+    found = tuple(plan)
+    _READ_PLANS[(spec.name, cls)] = found
+    return found
 
 
 def rows_by_table(records: Iterable[tuple[str, Record]], maker: RowMaker) -> dict[str, list[tuple[Any, ...]]]:
