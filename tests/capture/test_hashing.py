@@ -80,3 +80,14 @@ def test_fits_datasum_and_checksum_are_read_from_every_hdu(tmp_path: Path) -> No
     entity = compile_spool(tmp_path / "s.jsonl")[entity_id]
     assert entity.attribute("pa:hashStatus") == "stat"
     assert entity.attribute_values("pa:fitsDatasum") == [f"HDU {i}: {d}" for i, d in enumerate(expected)]
+
+
+def test_cache_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from provarchive.capture.hashing import default_cache_path
+
+    monkeypatch.setenv("PROVARCHIVE_DATA_DIR", str(tmp_path / "data"))
+    assert default_cache_path() == str(tmp_path / "data" / "hash-cache.jsonl")
+    monkeypatch.setenv("PROVARCHIVE_SPOOL", str(tmp_path / "job" / "capture.spool"))
+    assert default_cache_path() == str(tmp_path / "data" / "hash-cache.jsonl")  # an explicit data dir wins
+    monkeypatch.delenv("PROVARCHIVE_DATA_DIR")
+    assert default_cache_path() == str(tmp_path / "job" / "hash-cache.jsonl")  # inside a job: beside its spool

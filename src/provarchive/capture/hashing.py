@@ -49,9 +49,17 @@ RACY_SECONDS = 2.0
 
 
 def default_cache_path() -> str:
-    """``<data_dir>/hash-cache.jsonl``; data_dir as in :mod:`provarchive.config` (env only)."""
+    """Where the hash cache lives: ``<data_dir>/hash-cache.jsonl``.
+
+    Inside a job (``PROVARCHIVE_SPOOL`` set by a job service, no explicit
+    ``PROVARCHIVE_DATA_DIR``) it sits next to the spool instead: job services often point
+    ``HOME`` at the job's working directory, where a cache file would pass for an output.
+    """
     from .events import default_data_dir
 
+    spool = os.environ.get("PROVARCHIVE_SPOOL")
+    if spool and not os.environ.get("PROVARCHIVE_DATA_DIR"):
+        return os.path.join(os.path.dirname(os.path.abspath(spool)), "hash-cache.jsonl")
     return os.path.join(default_data_dir(), "hash-cache.jsonl")
 
 

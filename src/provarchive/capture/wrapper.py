@@ -396,7 +396,7 @@ def _deliver(act: RecordedActivity, args: Any, user_spool: str | None, code: int
     spool = act.spool_path
     if spool is None:
         return code
-    if args.hash == "deferred":
+    if args.output or args.archive:  # the document must carry the deferred digests
         from .recorder import wait_for_deferred_hashes
 
         wait_for_deferred_hashes()
