@@ -94,6 +94,8 @@ def refusal(adql: str, dialect: str = "sqlite") -> AdqlError:
         ("SELECT id FROM provenance.entity WHERE id = 'a\x00b'", "NUL"),
         ("SELECT 'unterminated FROM provenance.entity", "unterminated"),
         ("SELECT 12abc FROM provenance.entity", "12abc is not a number"),
+        ("SELECT IF(1, 2, 3) FROM provenance.entity", "use CASE"),
+        ("SELECT TRY_CAST(id AS INTEGER) FROM provenance.entity", "TRY_CAST"),
         ("SELECT 0xZZ FROM provenance.entity", "is not a number"),
     ],
 )

@@ -109,6 +109,9 @@ _ALLOWED_NODES: tuple[type[exp.Expression], ...] = (
 )
 
 _QUERY_ARGS = {"distinct", "where", "group", "having", "order", "limit", "offset", "with_"}
+#: Exact types: a subclass (TRY_CAST under CAST, say) is a different construct and is refused.
+_ALLOWED_NODE_TYPES = frozenset(_ALLOWED_NODES)
+
 #: Arguments ADQL has, per node type; any other one set (INTO, locks, windows, hints,
 #: LATERAL, table samples…) is refused.
 _ALLOWED_ARGS: dict[type[exp.Expression], set[str]] = {
@@ -267,7 +270,7 @@ def _check_nodes(tree: exp.Expression) -> list[str]:
         if isinstance(node, exp.Anonymous):
             udfs.extend(_check_anonymous_function(node))
             continue
-        if not isinstance(node, _ALLOWED_NODES):
+        if type(node) not in _ALLOWED_NODE_TYPES:
             raise _refuse(_describe_forbidden(node), node)
         _check_node_details(node)
     return udfs
@@ -330,6 +333,8 @@ def _check_node_details(node: exp.Expression) -> None:
         for cte in node.expressions:
             if not isinstance(cte.this, (exp.Select, exp.Union, exp.Except, exp.Intersect)):
                 raise _refuse("a WITH query must be a SELECT", cte)
+    elif isinstance(node, exp.If) and not isinstance(node.parent, exp.Case):
+        raise _refuse("IF() is not ADQL; use CASE WHEN … THEN … ELSE … END", node)
     elif isinstance(node, exp.Identifier):
         _check_identifier(node)
     elif isinstance(node, exp.Literal):
