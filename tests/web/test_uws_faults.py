@@ -74,7 +74,7 @@ def test_server_kill_9_and_restart_brings_every_job_to_a_correct_phase(
 
 def test_running_job_survives_a_server_kill_and_is_adopted(one_slot_server: Server, client: httpx.Client) -> None:
     server = one_slot_server
-    job_url = create(client, server, "sleep", {"seconds": "3", "PHASE": "RUN"})
+    job_url = create(client, server, "sleep", {"seconds": "8", "PHASE": "RUN"})
     wait_phase(client, job_url, "EXECUTING")
     job_pids(server, job_url)
     time.sleep(0.2)  # the service has recorded the pid
