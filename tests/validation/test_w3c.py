@@ -18,6 +18,7 @@ from provarchive.model import (
     SpecializationOf,
     Used,
     WasAssociatedWith,
+    WasAttributedTo,
     WasDerivedFrom,
     WasEndedBy,
     WasGeneratedBy,
@@ -371,3 +372,92 @@ def test_c56_empty_collection_typed_with_a_qname_literal() -> None:
 
     empty = Entity("ex:c", attributes=[("prov:type", Literal("prov:EmptyCollection", datatype="xsd:QName"))])
     assert "W3C-C56" in codes(doc_of(empty, Entity("ex:e"), HadMember("ex:c", "ex:e")))
+
+
+H = timedelta(hours=1)
+
+
+def _ordering_cases() -> dict[int, list[Record]]:
+    """For each ordering constraint, dated events that contradict exactly its edge."""
+    return {
+        30: [Activity("ex:a", T0 + H, T0)],
+        33: [Activity("ex:a", T0, T0 + H), Entity("ex:e"), Used("ex:a", "ex:e", T0 - H, id="ex:u")],
+        34: [Activity("ex:a", T0, T0 + H), Entity("ex:e"), WasGeneratedBy("ex:e", "ex:a", T0 - H, id="ex:g")],
+        35: [Activity("ex:a1", T0 + 2 * H), Activity("ex:a2", None, T0 + H), WasInformedBy("ex:a2", "ex:a1")],
+        36: [Entity("ex:e"), WasGeneratedBy("ex:e", None, T0 + H), WasInvalidatedBy("ex:e", None, T0)],
+        37: [Activity("ex:a"), Entity("ex:e"), WasGeneratedBy("ex:e", None, T0 + H), Used("ex:a", "ex:e", T0)],
+        38: [Activity("ex:a"), Entity("ex:e"), Used("ex:a", "ex:e", T0 + H), WasInvalidatedBy("ex:e", None, T0)],
+        41: [
+            Entity("ex:e1"),
+            Entity("ex:e2"),
+            Activity("ex:a"),
+            WasDerivedFrom("ex:e2", "ex:e1", "ex:a", "ex:g", "ex:u", id="ex:d"),
+            Used("ex:a", "ex:e1", T0 + H, id="ex:u"),
+            WasGeneratedBy("ex:e2", "ex:a", T0, id="ex:g"),
+        ],
+        42: [
+            Entity("ex:e1"),
+            Entity("ex:e2"),
+            WasGeneratedBy("ex:e1", None, T0 + H),
+            WasGeneratedBy("ex:e2", None, T0),
+            WasDerivedFrom("ex:e2", "ex:e1"),
+        ],
+        43: [
+            Activity("ex:a"),
+            Entity("ex:e"),
+            WasGeneratedBy("ex:e", None, T0 + H),
+            WasStartedBy("ex:a", "ex:e", None, T0),
+        ],
+        44: [
+            Activity("ex:a"),
+            Entity("ex:e"),
+            WasGeneratedBy("ex:e", None, T0 + H),
+            WasEndedBy("ex:a", "ex:e", None, T0),
+        ],
+        45: [
+            Entity("ex:e1"),
+            Entity("ex:e2"),
+            WasGeneratedBy("ex:e1", None, T0 + H),
+            WasGeneratedBy("ex:e2", None, T0),
+            SpecializationOf("ex:e2", "ex:e1"),
+        ],
+        46: [
+            Entity("ex:e1"),
+            Entity("ex:e2"),
+            WasInvalidatedBy("ex:e2", None, T0 + H),
+            WasInvalidatedBy("ex:e1", None, T0),
+            SpecializationOf("ex:e2", "ex:e1"),
+        ],
+        47: [
+            Activity("ex:a", T0 + H),
+            Agent("ex:ag"),
+            Entity("ex:ag"),
+            WasInvalidatedBy("ex:ag", None, T0),
+            WasAssociatedWith("ex:a", "ex:ag"),
+        ],
+        48: [
+            Entity("ex:e"),
+            Agent("ex:ag"),
+            Entity("ex:ag"),
+            WasGeneratedBy("ex:ag", None, T0 + H),
+            WasGeneratedBy("ex:e", None, T0),
+            WasAttributedTo("ex:e", "ex:ag"),
+        ],
+        49: [
+            Agent("ex:ag1"),
+            Agent("ex:ag2"),
+            Entity("ex:ag1"),
+            Entity("ex:ag2"),
+            WasGeneratedBy("ex:ag1", None, T0 + H),
+            WasInvalidatedBy("ex:ag2", None, T0),
+            ActedOnBehalfOf("ex:ag2", "ex:ag1"),
+        ],
+    }
+
+
+@pytest.mark.parametrize("constraint", sorted(_ordering_cases()))
+def test_each_ordering_constraint_orders_dated_events(constraint: int) -> None:
+    """Every ordering edge is built: its dated events in the wrong order give a warning naming it."""
+    report = validate(doc_of(*_ordering_cases()[constraint]), rules="w3c")
+    assert report.valid, report.format_text()
+    assert f"W3C-C{constraint}" in {issue.code for issue in report.warnings}, report.format_text()

@@ -160,6 +160,7 @@ def _declare_events(graph: _EventGraph, norms: list[Norm]) -> None:
 def _add_edges(graph: _EventGraph, norms: list[Norm]) -> None:
     """Second pass: the ordering constraints 30-49 as edges between existing events."""
     edge = graph.edge
+    nothing = graph.find(graph.terms.nothing())
     for norm in norms:
         kind, args = norm.kind, norm.args
         if kind == "entity":
@@ -189,6 +190,8 @@ def _add_edges(graph: _EventGraph, norms: list[Norm]) -> None:
             edge(START, args[1], END, args[0], 35, norm)
         elif kind == "wasDerivedFrom":
             edge(GEN, args[1], GEN, args[0], 42, norm, strict=True)
+            if graph.find(args[2]) != nothing:  # with its activity: the usage precedes the generation
+                edge(USE, args[4], GEN, args[0], 41, norm)
         elif kind == "specializationOf":
             # created even for entities without a generation: they carry transitivity (inference 19)
             specific, general = args[0], args[1]
