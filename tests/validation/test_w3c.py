@@ -461,3 +461,13 @@ def test_each_ordering_constraint_orders_dated_events(constraint: int) -> None:
     report = validate(doc_of(*_ordering_cases()[constraint]), rules="w3c")
     assert report.valid, report.format_text()
     assert f"W3C-C{constraint}" in {issue.code for issue in report.warnings}, report.format_text()
+
+
+def test_identifiers_compare_as_full_uris() -> None:
+    """Two prefixes bound to one namespace name the same things."""
+    doc = Document(namespaces={"ex": "http://example.org/", "ex2": "http://example.org/"})
+    doc.add(Activity("ex:x"))
+    doc.add(Activity("ex:a"))
+    doc.add(Used("ex:a", "ex2:x", id="ex:u"))
+    issue = only_issue(doc, "W3C-C55")
+    assert "ex:x" in issue.message or "ex2:x" in issue.message

@@ -51,7 +51,7 @@ _ROLE_WORDS = {0: "first", 1: "second", 2: "third"}
 def check_bundle(bundle: Bundle, *, check_times: bool = True) -> list[Issue]:
     """Every PROV-CONSTRAINTS violation in ``bundle`` (its own statements only)."""
     namespaces, statements = to_statements(bundle)
-    normaliser = Normaliser()
+    normaliser = Normaliser(namespaces)
     normaliser.expand(statements)
     normaliser.unify()
     issues = list(normaliser.issues)

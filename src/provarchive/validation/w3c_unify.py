@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
+from ..model.ids import Namespaces
 from ..model.w3c import TIME_KEYS, W3C_FORMAL, Statement
 from .report import Issue
 
@@ -102,12 +103,14 @@ class Terms:
     constant a term was unified with, if any.
     """
 
-    __slots__ = ("parent", "payload", "_interned")
+    __slots__ = ("parent", "payload", "_interned", "_expand")
 
-    def __init__(self) -> None:
+    def __init__(self, namespaces: Namespaces | None = None) -> None:
         self.parent: list[int] = []
         self.payload: list[Any] = []
         self._interned: dict[Any, int] = {}
+        #: Identifiers are the same when their full URIs are (``ex:a`` and ``ex2:a`` for one namespace).
+        self._expand = namespaces.expand if namespaces is not None else None
 
     def _new(self, payload: Any) -> int:
         term = len(self.parent)
@@ -118,7 +121,11 @@ class Terms:
     def ident(self, name: str) -> int:
         term = self._interned.get(name)
         if term is None:
-            term = self._interned[name] = self._new(name)
+            key = self._expand(name) if self._expand is not None else name
+            term = self._interned.get(("uri", key))
+            if term is None:
+                term = self._interned[("uri", key)] = self._new(name)
+            self._interned[name] = term
         return term
 
     def time(self, value: datetime) -> int:
@@ -228,12 +235,12 @@ def label_of(st: Statement) -> str:
 class Normaliser:
     """Expands statements into normal form and unifies them (constraints 22-29).
 
-    Usage: ``n = Normaliser(); n.expand(statements); n.unify()``; then ``n.norms``,
+    Usage: ``n = Normaliser(namespaces); n.expand(statements); n.unify()``; then ``n.norms``,
     ``n.terms`` and ``n.issues``.
     """
 
-    def __init__(self) -> None:
-        self.terms = Terms()
+    def __init__(self, namespaces: Namespaces | None = None) -> None:
+        self.terms = Terms(namespaces)
         self.norms: list[Norm] = []
         self.issues: list[Issue] = []
         self._reported: set[Any] = set()
