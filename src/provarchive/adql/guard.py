@@ -121,6 +121,26 @@ _ALLOWED_ARGS: dict[type[exp.Expression], set[str]] = {
     exp.Intersect: _QUERY_ARGS | {"this", "expression"},
     exp.Table: {"this", "alias", "db", "catalog"},
     exp.Join: {"this", "on", "side", "kind", "using", "method"},
+    exp.Star: set(),
+    exp.Column: {"this", "table", "db", "catalog"},
+    exp.CTE: {"this", "alias"},
+    exp.With: {"expressions", "recursive"},
+    exp.Subquery: {"this", "alias"},
+    exp.Cast: {"this", "to"},
+    exp.In: {"this", "expressions", "query"},
+    exp.Ordered: {"this", "desc", "nulls_first"},
+    exp.Limit: {"expression"},
+    exp.Offset: {"expression"},
+    exp.Group: {"expressions"},
+    exp.Order: {"expressions"},
+    exp.Between: {"this", "low", "high"},
+    exp.Identifier: {"this", "quoted"},
+    exp.DataType: {"this", "expressions", "nested"},
+    exp.Exists: {"this"},
+    exp.Max: {"this"},
+    exp.Min: {"this"},
+    exp.Count: {"this", "big_int"},
+    exp.Coalesce: {"this", "expressions"},
 }
 
 _CAST_TYPES = {
@@ -317,6 +337,8 @@ def _check_node_details(node: exp.Expression) -> None:
     allowed = _ALLOWED_ARGS.get(type(node))
     if allowed is not None:
         extra = [key for key, value in node.args.items() if value and key not in allowed]
+        if extra and isinstance(node, exp.AggFunc) and extra[0] == "expressions":
+            raise _refuse(f"{node.sql_name()} takes one argument in ADQL", node)
         if extra:
             raise _refuse(f"{extra[0].rstrip('_').upper()} is not allowed in ADQL", node)
     if isinstance(node, exp.Select):
