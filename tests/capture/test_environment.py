@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,31 @@ def test_git_state_commit_and_dirty_diff(tmp_path: Path) -> None:
     dirty = git_state(str(repo))
     assert dirty["dirty"] is True and len(dirty["diff_sha256"]) == 64
     assert git_state(str(tmp_path)) == {}
+
+
+def test_git_state_of_the_main_script_is_recorded_once_per_process(tmp_path: Path) -> None:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for args in (("init", "-q", "-b", "main"), ("config", "user.email", "t@x"), ("config", "user.name", "T")):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+    script = repo / "pipeline.py"
+    script.write_text(
+        "import sys\n"
+        "from provarchive.capture import activity\n"
+        "for i in range(2):\n"
+        "    with activity('step', spool=sys.argv[1] + str(i)):\n"
+        "        pass\n"
+    )
+    subprocess.run(["git", "-C", str(repo), "add", "pipeline.py"], check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "c"], check=True, capture_output=True)
+    env = {k: v for k, v in __import__("os").environ.items() if k != "PROVARCHIVE_GIT"}
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "s")], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    for i in range(2):
+        doc = compile_spool(tmp_path / f"s{i}")
+        (source,) = [e for e in doc.entities if e.attribute("pa:gitCommit")]
+        assert source.attribute("pa:gitDirty") is False and source.attribute("pa:gitBranch") == "main"

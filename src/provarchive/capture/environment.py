@@ -371,6 +371,16 @@ def collect_environment(*, refresh: bool = False) -> dict[str, Any]:
     return env
 
 
+_GIT_CACHE: dict[int, dict[str, Any]] = {}
+
+
+def cached_git_state(state: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """This process's git state as collected by the recorder (``None``: not yet); or store it."""
+    if state is not None:
+        _GIT_CACHE[os.getpid()] = state
+    return _GIT_CACHE.get(os.getpid())
+
+
 def git_state(path: str | None = None, *, timeout: float = 10.0) -> dict[str, Any]:
     """Commit, branch, dirty flag and SHA-256 of the uncommitted diff of the repository at ``path``.
 

@@ -211,15 +211,24 @@ class RecordedActivity:
         return str(env["key"])
 
     def _start_git(self, env_key: str) -> None:
-        """Collect git state on a thread: ~10 ms of subprocesses kept off the job's path."""
+        """Collect git state on a thread: ~10 ms of subprocesses kept off the job's path.
+
+        The state is collected once per process; later spools get the cached result.
+        """
         import threading
 
-        from .environment import git_state
+        from .environment import cached_git_state, git_state
 
         path = self._writer.path if self._writer else ""
+        known = cached_git_state()
+        if known is not None:
+            if known:
+                self._emit({"e": "git", "key": env_key, "git": known})
+            return
 
         def collect() -> None:
             state = git_state()
+            cached_git_state(state)
             if state:
                 with SpoolWriter(path) as writer:
                     writer.write({"e": "git", "key": env_key, "git": state})
