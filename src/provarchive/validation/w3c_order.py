@@ -277,16 +277,18 @@ def check_ordering(terms: Terms, norms: list[Norm], *, check_times: bool = True)
     edges = graph.edges
     n = len(graph.keys)
     adjacency: list[list[int]] = [[] for _ in range(n)]
-    edge_at: dict[tuple[int, int], int] = {}
-    for i, (a, b, _strict, _c, _l) in enumerate(edges):
+    for a, b, _strict, _c, _l in edges:
         adjacency[a].append(b)
-        edge_at.setdefault((a, b), i)
     comp, components = strongly_connected(n, adjacency)
     issues: list[Issue] = []
     reported: set[int] = set()
+    edge_at: dict[tuple[int, int], int] = {}  # (from, to) -> first edge; built only to explain a cycle
     for a, b, strict, constraint, label in edges:
         if strict and comp[a] == comp[b] and comp[a] not in reported:
             reported.add(comp[a])
+            if not edge_at:
+                for i, (x, y, _s, _c, _l) in enumerate(edges):
+                    edge_at.setdefault((x, y), i)
             issues.append(_cycle_issue(graph, edges, edge_at, adjacency, comp, a, b, constraint, label))
     if check_times and graph.times:
         issues.extend(_time_issues(graph, edges, comp, components))
