@@ -23,6 +23,8 @@ def test_catalogue_matches_the_store_schema() -> None:
         "provenance.wasinformedby",
     }
     assert catalogue.columns("provenance.activity")["start_time"] == "TIMESTAMP"
+    private = Catalogue.from_metadata(schema.build_metadata(), exclude=["provenance.entity"])
+    assert not private.has_table("provenance.entity") and private.has_table("provenance.activity")
 
 
 def _upstream_query(node: str, function: str) -> str:

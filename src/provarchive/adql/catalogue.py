@@ -115,17 +115,22 @@ class Catalogue:
 
     @classmethod
     def from_metadata(
-        cls, metadata: Any, schemas: Iterable[str] = ("provenance", "tap_schema"), **options: Any
+        cls,
+        metadata: Any,
+        schemas: Iterable[str] = ("provenance", "tap_schema"),
+        exclude: Iterable[str] = (),
+        **options: Any,
     ) -> Catalogue:
         """Build the catalogue from a SQLAlchemy ``MetaData`` (the store's schema description).
 
-        Only tables whose schema is in ``schemas`` are published; everything else (jobs,
-        users, tokens) stays invisible to ADQL.
+        Only tables whose schema is in ``schemas`` are published, minus the ``schema.table``
+        names in ``exclude`` (bookkeeping tables a site keeps private); everything else
+        (jobs, users, tokens) stays invisible to ADQL.
         """
-        wanted = set(schemas)
+        wanted, hidden = set(schemas), set(exclude)
         tables: dict[str, dict[str, str | None]] = {}
         for table in metadata.tables.values():
-            if table.schema not in wanted:
+            if table.schema not in wanted or f"{table.schema}.{table.name}" in hidden:
                 continue
             tables[f"{table.schema}.{table.name}"] = {col.name: _sql_type_name(col.type) for col in table.columns}
         return cls(tables=tables, **options)
