@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from provarchive.adql import LINEAGE_FUNCTIONS, AdqlError, Catalogue, translate, udf_features
@@ -150,12 +152,19 @@ def test_lineage_functions_need_published_edges() -> None:
         translate("SELECT id FROM provenance.entity WHERE pa_is_ancestor(id, 'x') = 1", "sqlite", only_entity)
 
 
+#: TAPRegExt §2.3 form: name(param TYPE, ...) -> TYPE, a type being a word with an optional (length);
+#: validators such as taplint (through the CDS ADQL library) parse exactly this shape.
+_TYPE = r"[A-Za-z_][A-Za-z0-9_ ]*(\(\s*[0-9]+\s*\))?"
+_FORM = re.compile(rf"[A-Za-z][A-Za-z0-9_]*\((\s*[A-Za-z][A-Za-z0-9_]*\s+{_TYPE}\s*(,|(?=\))))*\)\s*->\s*{_TYPE}")
+
+
 def test_udf_declarations_for_taprgext() -> None:
     features = udf_features()
     assert len(features) == 2 * len(LINEAGE_FUNCTIONS)
     for feature in features:
         assert feature["type"] == "ivo://ivoa.net/std/TAPRegExt#features-udf"
         assert feature["form"].startswith("pa_") and " -> INTEGER" in feature["form"]
+        assert _FORM.fullmatch(feature["form"]), feature["form"]
         assert feature["description"]
     assert not any(name.startswith("ivo_") for name in LINEAGE_FUNCTIONS)
 

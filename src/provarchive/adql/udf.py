@@ -62,8 +62,8 @@ LINEAGE_FUNCTIONS: dict[str, LineageFunction] = {
         LineageFunction(
             name="pa_is_ancestor",
             forms=(
-                "pa_is_ancestor(ancestor_id VARCHAR(*), descendant_id VARCHAR(*)) -> INTEGER",
-                "pa_is_ancestor(ancestor_id VARCHAR(*), descendant_id VARCHAR(*), max_depth INTEGER) -> INTEGER",
+                "pa_is_ancestor(ancestor_id VARCHAR, descendant_id VARCHAR) -> INTEGER",
+                "pa_is_ancestor(ancestor_id VARCHAR, descendant_id VARCHAR, max_depth INTEGER) -> INTEGER",
             ),
             description=(
                 "1 if ancestor_id (an entity or activity) is upstream of descendant_id in the provenance graph "
@@ -77,8 +77,8 @@ LINEAGE_FUNCTIONS: dict[str, LineageFunction] = {
         LineageFunction(
             name="pa_is_descendant",
             forms=(
-                "pa_is_descendant(descendant_id VARCHAR(*), ancestor_id VARCHAR(*)) -> INTEGER",
-                "pa_is_descendant(descendant_id VARCHAR(*), ancestor_id VARCHAR(*), max_depth INTEGER) -> INTEGER",
+                "pa_is_descendant(descendant_id VARCHAR, ancestor_id VARCHAR) -> INTEGER",
+                "pa_is_descendant(descendant_id VARCHAR, ancestor_id VARCHAR, max_depth INTEGER) -> INTEGER",
             ),
             description=(
                 "1 if descendant_id is downstream of ancestor_id (it used it, directly or not), within max_depth "
@@ -92,8 +92,8 @@ LINEAGE_FUNCTIONS: dict[str, LineageFunction] = {
         LineageFunction(
             name="pa_lineage_depth",
             forms=(
-                "pa_lineage_depth(ancestor_id VARCHAR(*), descendant_id VARCHAR(*)) -> INTEGER",
-                "pa_lineage_depth(ancestor_id VARCHAR(*), descendant_id VARCHAR(*), max_depth INTEGER) -> INTEGER",
+                "pa_lineage_depth(ancestor_id VARCHAR, descendant_id VARCHAR) -> INTEGER",
+                "pa_lineage_depth(ancestor_id VARCHAR, descendant_id VARCHAR, max_depth INTEGER) -> INTEGER",
             ),
             description=(
                 "The smallest number of relations from descendant_id back to ancestor_id (raw file -> activity "
