@@ -337,3 +337,15 @@ def test_postgres_executor_is_read_only_even_without_the_guard(catalogue, pg_con
         with pytest.raises(AdqlError):
             run_postgres(pg_conn, forged, timeout=5)
     assert archive.snapshot_postgres(pg_conn) == before
+
+
+@pytest.mark.postgres
+def test_postgres_executor_wants_its_own_transaction(catalogue, pg_url) -> None:
+    import psycopg
+
+    translation = translate("SELECT TOP 1 id FROM provenance.entity", "postgres", catalogue)
+    with psycopg.connect(pg_url) as conn:  # not autocommit
+        assert run_postgres(conn, translation, timeout=5).rows  # idle: fine
+        conn.execute("SELECT 1")  # now inside a transaction
+        with pytest.raises(ValueError, match="outside any transaction"):
+            run_postgres(conn, translation, timeout=5)

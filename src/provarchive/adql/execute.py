@@ -129,6 +129,9 @@ def run_postgres(connection: Any, translation: Translation, timeout: float) -> Q
 
     if translation.dialect != "postgres":
         raise ValueError(f"this translation is for {translation.dialect}, not postgres")
+    if connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        # SET TRANSACTION READ ONLY must open the transaction; inside another one it would fail.
+        raise ValueError("run_postgres needs a connection outside any transaction (use autocommit=True)")
     milliseconds = max(1, int(timeout * 1000))
     try:
         with connection.transaction(force_rollback=True):
