@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - CPython always has _json
         return '"' + text.translate(_ESCAPES) + '"'
 
 
-__all__ = ["encode", "iso_time", "SpoolWriter", "SPOOL_VERSION", "default_data_dir"]
+__all__ = ["encode", "iso_time", "json_ready", "file_event_line", "SpoolWriter", "SPOOL_VERSION", "default_data_dir"]
 
 #: Version of the event schema, written in every ``start`` event.
 SPOOL_VERSION = 1
@@ -248,3 +248,20 @@ class SpoolWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def json_ready(value: Any) -> Any:
+    """Parameter values as JSON-encodable data (paths, numpy scalars, quantities → str)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "shape", None) == ():
+        try:
+            return json_ready(item())
+        except (TypeError, ValueError):
+            pass
+    return str(value)

@@ -31,16 +31,12 @@ Importing this module is cheap (no json, datetime, hashlib or model import), so 
 from __future__ import annotations
 
 import os
-import stat as statmod
 import time
 from contextvars import ContextVar
 
-from .events import SPOOL_VERSION, SpoolWriter, file_event_line
-
-try:  # CPython's built-in SHA-256 avoids importing hashlib (OpenSSL) on the fast path
-    from _sha256 import sha256 as _sha256
-except ImportError:  # pragma: no cover
-    from hashlib import sha256 as _sha256
+from .entities import MISSING, EntityBuilder, digest_id, file_entity_id, wait_for_deferred_hashes
+from .events import SPOOL_VERSION, SpoolWriter, file_event_line, json_ready
+from .roles import DescriptionRoles
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~10 ms to import: only for type checkers
@@ -59,6 +55,7 @@ __all__ = [
     "RecordedActivity",
     "ActivityScope",
     "file_entity_id",
+    "wait_for_deferred_hashes",
     "SPOOL_ENV",
     "PARENT_ENV",
 ]
@@ -71,21 +68,6 @@ _CURRENT: ContextVar[RecordedActivity | None] = ContextVar("provarchive_current_
 
 #: Spool files that already hold this process's environment (pid, path): written once.
 _ENVIRONMENT_WRITTEN: set[tuple[int, str]] = set()
-
-
-def file_entity_id(path: str, size: int, mtime_ns: int) -> str:
-    """The identifier of one version of a file: a digest of (absolute path, size, mtime).
-
-    The same file version recorded by two activities (one generates it, the next uses
-    it) gets the same id, which is what links the steps of a pipeline; a rewritten file
-    is a new entity.
-    """
-    text = f"{path}\0{size}\0{mtime_ns}".encode("utf-8", "surrogateescape")
-    return "pa:file-" + _sha256(text).hexdigest()[:40]
-
-
-def _digest_id(kind: str, text: str) -> str:
-    return f"pa:{kind}-" + _sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
 def current_activity() -> RecordedActivity | None:
@@ -128,11 +110,8 @@ class RecordedActivity:
         self.exit_code: int | None = None
         self._description = description
         self._parameters = dict(parameters or {})
-        self._hash_policy_arg = hash
-        self._policy: HashPolicy | None = None
-        #: True when the policy hashes nothing (set with the policy).
-        self._stat_only = hash == "stat"
-        self._strict_roles = strict_roles
+        self._entities = EntityBuilder(hash, lambda: self.spool_path)
+        self._roles = DescriptionRoles(name, strict_roles)
         self._environment = environment
         self._git = git
         self._explicit_spool = os.fspath(spool) if spool is not None else None
@@ -141,9 +120,6 @@ class RecordedActivity:
         self._owns_writer = False
         self._token: Token[RecordedActivity | None] | None = None
         self._pending_outputs: dict[str, tuple[str | None, str | None]] = {}
-        self._roles: dict[str, dict[str, tuple[str, str | None]]] = {"usage": {}, "generation": {}}
-        self._parameter_descriptions: dict[str, str] = {}
-        self._roles_seen: set[tuple[str, str]] = set()
         self._git_thread: Any = None
         self.parent_id: str | None = None
         self.started = 0.0
@@ -188,7 +164,9 @@ class RecordedActivity:
             event["env"] = env_key
         if self.comment:
             event["comment"] = self.comment
-        description_id = self._describe()
+        description_id, records = self._roles.describe(self._description)
+        if records:
+            self._emit({"e": "description", "records": records})
         if description_id:
             event["desc"] = description_id
         self._emit(event)
@@ -275,7 +253,8 @@ class RecordedActivity:
         if outcome is not None:
             status, code, error = outcome
         self._resolve_pending_outputs()
-        self._check_multiplicities()
+        for warning in self._roles.missing():
+            self._emit({"e": "attr", "act": self.id, "name": "pa:warning", "value": warning})
         from .environment import resource_usage
 
         self.status, self.exit_code = status, code
@@ -293,73 +272,12 @@ class RecordedActivity:
 
     # -------------------------------------------------------------- descriptions
 
-    def _describe(self) -> str | None:
-        """Emit the ActivityDescription (and its role descriptions); returns its id."""
-        desc = self._description
-        if desc is None:
-            return None
-        if isinstance(desc, str):
-            if ":" in desc:
-                return desc  # a reference to a description stored elsewhere
-            desc_id = _digest_id("description", desc)
-            self._emit({"e": "description", "records": [{"class": "ActivityDescription", "id": desc_id, "name": desc}]})
-            return desc_id
-        records = [_description_record(desc)]
-        bundle = getattr(desc, "_bundle", None)
-        for record in bundle.descriptions if bundle is not None else ():
-            if getattr(record, "activity_description", None) != desc.id:
-                continue
-            kind = type(record).__name__
-            records.append(_description_record(record))
-            if kind == "UsageDescription":
-                self._roles["usage"][record.role] = (record.id, record.multiplicity)
-            elif kind == "GenerationDescription":
-                self._roles["generation"][record.role] = (record.id, record.multiplicity)
-            elif kind == "ParameterDescription":
-                self._parameter_descriptions[record.name] = record.id
-        self._emit({"e": "description", "records": records})
-        return str(desc.id)
-
-    def _role_description(self, direction: str, role: str | None) -> str | None:
-        roles = self._roles[direction]
-        if not roles:
-            return None
-        if role is None or role not in roles:
-            if self._strict_roles:
-                kind = "input" if direction == "usage" else "output"
-                raise ValueError(
-                    f"activity {self.name!r}: {role!r} is not an {kind} role of its description; "
-                    f"expected one of {', '.join(sorted(roles))}"
-                )
-            return None
-        self._roles_seen.add((direction, role))
-        return roles[role][0]
-
-    def _check_multiplicities(self) -> None:
-        for direction, roles in self._roles.items():
-            for role, (_desc_id, multiplicity) in roles.items():
-                required = multiplicity is not None and not str(multiplicity).startswith(("0", "*"))
-                if required and (direction, role) not in self._roles_seen:
-                    kind = "input" if direction == "usage" else "output"
-                    self._emit(
-                        {
-                            "e": "attr",
-                            "act": self.id,
-                            "name": "pa:warning",
-                            "value": f"required {kind} role {role!r} (multiplicity {multiplicity}) was not recorded",
-                        }
-                    )
-
     # -------------------------------------------------------------------- inputs
 
     @property
     def policy(self) -> HashPolicy:
-        if self._policy is None:
-            from .hashing import HashPolicy
-
-            self._policy = HashPolicy.coerce(self._hash_policy_arg)
-            self._stat_only = self._policy.mode == "stat" and not self._policy.by_role
-        return self._policy
+        """The hash policy of this activity."""
+        return self._entities.policy
 
     def used(
         self,
@@ -375,8 +293,8 @@ class RecordedActivity:
         entity id if it looks like ``prefix:name``, else as a path that is missing (the
         entity is recorded with ``hash_status`` ``missing``). Returns the entity id.
         """
-        usage_desc = self._role_description("usage", role)
-        entity = self._entity_for(target, role, hash, name, must_exist=True)
+        usage_desc = self._roles.check("usage", role)
+        entity = self._entities.entity(target, role, hash, name)
         self._emit_io("used", entity, role, "usage_desc", usage_desc)
         return str(entity["id"])
 
@@ -394,9 +312,9 @@ class RecordedActivity:
         up front, write them later); returns the entity id, or ``None`` for such a
         pending output.
         """
-        generation_desc = self._role_description("generation", role)
-        entity = self._entity_for(target, role, hash, name, must_exist=False)
-        if entity.get("hash") == _MISSING:  # declared before it is written: recorded at the end
+        generation_desc = self._roles.check("generation", role)
+        entity = self._entities.entity(target, role, hash, name)
+        if entity.get("hash") == MISSING:  # declared before it is written: recorded at the end
             self._pending_outputs[entity["path"]] = (role, hash)
             return None
         self._emit_generated(entity, role, generation_desc)
@@ -424,9 +342,9 @@ class RecordedActivity:
     def _resolve_pending_outputs(self) -> None:
         pending, self._pending_outputs = self._pending_outputs, {}
         for path, (role, hash_mode) in pending.items():
-            desc = self._roles["generation"].get(role or "", (None, None))[0]
-            entity = self._entity_for(path, role, hash_mode, None, must_exist=False)
-            if entity.get("hash") == _MISSING:
+            desc = self._roles.generation_description(role)
+            entity = self._entities.entity(path, role, hash_mode, None)
+            if entity.get("hash") == MISSING:
                 entity["hash"] = {"status": "missing"}
             self._emit_generated(entity, role, desc)
 
@@ -434,8 +352,8 @@ class RecordedActivity:
         self, paths: Iterable[str | os.PathLike[str]], role: str | None = None, *, name: str | None = None
     ) -> str:
         """Record a set of files used together as one Collection entity (with a manifest)."""
-        usage_desc = self._role_description("usage", role)
-        entity = self._collection([os.path.abspath(os.fspath(p)) for p in paths], None, role, None, name)
+        usage_desc = self._roles.check("usage", role)
+        entity = self._entities.collection([os.path.abspath(os.fspath(p)) for p in paths], None, role, None, name)
         self._emit_io("used", entity, role, "usage_desc", usage_desc)
         return str(entity["id"])
 
@@ -443,14 +361,14 @@ class RecordedActivity:
         self, paths: Iterable[str | os.PathLike[str]], role: str | None = None, *, name: str | None = None
     ) -> str:
         """Record a set of output files as one Collection entity (with a manifest)."""
-        generation_desc = self._role_description("generation", role)
-        entity = self._collection([os.path.abspath(os.fspath(p)) for p in paths], None, role, None, name)
+        generation_desc = self._roles.check("generation", role)
+        entity = self._entities.collection([os.path.abspath(os.fspath(p)) for p in paths], None, role, None, name)
         self._emit_generated(entity, role, generation_desc)
         return str(entity["id"])
 
     def config_file(self, path: str | os.PathLike[str], name: str | None = None) -> str:
         """Record a configuration file (a ProvDM ConfigFile configuring this activity)."""
-        entity = self._entity_for(path, "configuration", None, name, must_exist=True)
+        entity = self._entities.entity(path, "configuration", None, name)
         self._emit({"e": "config", "act": self.id, "ent": entity, "name": name or os.path.basename(os.fspath(path))})
         return str(entity["id"])
 
@@ -458,10 +376,11 @@ class RecordedActivity:
         """Record a parameter value (a ProvDM Parameter configuring this activity)."""
         from .environment import MASK, is_secret_name
 
-        recorded = MASK if is_secret_name(name) else _json_ready(value)
+        recorded = MASK if is_secret_name(name) else json_ready(value)
         event: dict[str, Any] = {"e": "param", "act": self.id, "name": str(name), "value": recorded}
-        if name in self._parameter_descriptions:
-            event["desc"] = self._parameter_descriptions[name]
+        parameter_desc = self._roles.parameter_description(name)
+        if parameter_desc:
+            event["desc"] = parameter_desc
         self._emit(event)
 
     def agent(
@@ -476,7 +395,7 @@ class RecordedActivity:
         url: str | None = None,
     ) -> str:
         """Record an agent responsible for this activity (wasAssociatedWith); returns its id."""
-        agent = {"id": id or _digest_id("agent", f"{type}\0{name}\0{email or ''}"), "name": name, "type": type}
+        agent = {"id": id or digest_id("agent", f"{type}\0{name}\0{email or ''}"), "name": name, "type": type}
         for key, value in (("email", email), ("affiliation", affiliation), ("url", url)):
             if value:
                 agent[key] = value
@@ -488,7 +407,7 @@ class RecordedActivity:
 
     def attribute(self, name: str, value: Any) -> None:
         """Record an extra attribute of the activity (``prefix:name``, value)."""
-        self._emit({"e": "attr", "act": self.id, "name": name, "value": _json_ready(value)})
+        self._emit({"e": "attr", "act": self.id, "name": name, "value": json_ready(value)})
 
     def open_output(
         self,
@@ -510,14 +429,14 @@ class RecordedActivity:
 
         if mode not in ("w", "wb", "wt"):
             raise ValueError(f"open_output mode must be 'w' or 'wb', not {mode!r}")
-        generation_desc = self._role_description("generation", role)
+        generation_desc = self._roles.check("generation", role)
         algorithm = self.policy.algorithm
 
         def on_close(abspath: str, digest: str, st: os.stat_result) -> None:
             from .hashing import _default_cache
 
             _default_cache().put(st, algorithm, digest)
-            entity = self._file_record(abspath, st)
+            entity = self._entities.file_record(abspath, st)
             entity["hash"] = {"alg": algorithm, "digest": digest, "status": "complete", "how": "while-written"}
             self._emit_generated(entity, role, generation_desc)
 
@@ -526,136 +445,6 @@ class RecordedActivity:
         if "b" in mode:
             return buffered
         return io.TextIOWrapper(buffered, encoding=encoding or "utf-8")
-
-    # ------------------------------------------------------------------ entities
-
-    def _file_record(self, abspath: str, st: os.stat_result) -> dict[str, Any]:
-        return {
-            "id": file_entity_id(abspath, st.st_size, st.st_mtime_ns),
-            "kind": "file",
-            "path": abspath,
-            "size": st.st_size,
-            "mtime_ns": st.st_mtime_ns,
-        }
-
-    def _entity_for(
-        self,
-        target: str | os.PathLike[str],
-        role: str | None,
-        hash_mode: str | None,
-        name: str | None,
-        *,
-        must_exist: bool,
-    ) -> dict[str, Any]:
-        text = target if type(target) is str else os.fspath(target)
-        if isinstance(text, bytes):
-            text = os.fsdecode(text)
-        if "://" in text and not isinstance(target, os.PathLike):
-            entity: dict[str, Any] = {"id": _digest_id("url", text), "kind": "url", "path": text}
-        else:
-            # abspath normalises with a Python loop; already-clean absolute paths skip it
-            clean = text[:1] == "/" and "/." not in text and "//" not in text and text[-1:] != "/"
-            abspath = text if clean else os.path.abspath(text)
-            try:
-                st = os.stat(abspath)
-            except OSError:
-                if not isinstance(target, os.PathLike) and _looks_like_id(text):
-                    return {"id": text, "kind": "ref"}
-                entity = {"id": file_entity_id(abspath, -1, -1), "kind": "file", "path": abspath}
-                entity["hash"] = _MISSING
-            else:
-                if statmod.S_ISDIR(st.st_mode):
-                    return self._collection(None, abspath, role, hash_mode, name)
-                size, mtime_ns = st.st_size, st.st_mtime_ns
-                entity_id = file_entity_id(abspath, size, mtime_ns)
-                entity = {"id": entity_id, "kind": "file", "path": abspath, "size": size, "mtime_ns": mtime_ns}
-                entity["hash"] = self._hash(abspath, st, role, hash_mode, entity_id)
-                if _is_fits(abspath):
-                    from .hashing import fits_checksums
-
-                    sums = fits_checksums(abspath)
-                    if sums:
-                        entity["fits"] = sums
-        if name:
-            entity["name"] = name
-        return entity
-
-    def _hash(
-        self, abspath: str, st: os.stat_result, role: str | None, hash_mode: str | None, entity_id: str
-    ) -> dict[str, Any]:
-        if hash_mode is None and self._stat_only:
-            return _STAT  # the common bulk case, decided once per activity
-        policy = self.policy
-        mode = hash_mode or policy.mode_for(role, st.st_size)
-        if mode == "stat":
-            return _STAT
-        from .hashing import hash_file
-
-        if mode == "full":
-            try:
-                return {
-                    "alg": policy.algorithm,
-                    "digest": hash_file(abspath, policy.algorithm, st=st),
-                    "status": "complete",
-                }
-            except OSError as exc:
-                return {"status": "failed", "error": str(exc)}
-        if mode != "deferred":
-            raise ValueError(f"hash mode must be full, deferred or stat, not {mode!r}")
-        _submit_deferred(self._writer.path if self._writer else "", entity_id, abspath, policy.algorithm, st)
-        return {"alg": policy.algorithm, "status": "deferred"}
-
-    def _collection(
-        self,
-        files: list[str] | None,
-        root: str | None,
-        role: str | None,
-        hash_mode: str | None,
-        name: str | None,
-    ) -> dict[str, Any]:
-        """A directory (walked) or a file set as one collection entity with a manifest."""
-        if files is None:
-            assert root is not None
-            files = sorted(_walk_files(root))
-        elif root is None:
-            root = os.path.commonpath(files) if files else os.getcwd()
-            if len(files) == 1 or (files and os.path.isfile(root)):
-                root = os.path.dirname(root)
-        manifest: list[list[Any]] = []
-        total = 0
-        statuses: set[str] = set()
-        listing = _sha256()
-        for path in files:
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            member_id = file_entity_id(path, st.st_size, st.st_mtime_ns)
-            hashed = self._hash(path, st, role, hash_mode, member_id)
-            statuses.add(hashed["status"])
-            rel = os.path.relpath(path, root)
-            manifest.append([rel, st.st_size, st.st_mtime_ns, hashed.get("digest")])
-            total += st.st_size
-            listing.update(
-                f"{hashed.get('digest') or '-'}\0{st.st_size}\0{st.st_mtime_ns}\0{rel}\n".encode(
-                    "utf-8", "surrogateescape"
-                )
-            )
-        manifest_digest = listing.hexdigest()
-        status = "complete" if statuses == {"complete"} else ("stat" if statuses <= {"stat"} else "partial")
-        entity: dict[str, Any] = {
-            "id": _digest_id("collection", f"{root}\0{manifest_digest}"),
-            "kind": "collection",
-            "path": root,
-            "count": len(manifest),
-            "size": total,
-            "manifest_sha256": manifest_digest,
-            "manifest": manifest,
-            "hash": {"status": status},
-        }
-        if name:
-            entity["name"] = name
-        return entity
 
     # ------------------------------------------------------------ context manager
 
@@ -766,106 +555,3 @@ def activity(
 
 
 # ----------------------------------------------------------------------- helpers
-
-
-#: Hash records without a digest (shared: events are encoded, never mutated).
-_MISSING = {"status": "missing"}
-_STAT = {"status": "stat"}
-
-_FITS_SUFFIXES = (".fits", ".fit", ".fts", ".FITS", ".FIT", ".FTS")
-
-
-def _looks_like_id(text: str) -> bool:
-    """``prefix:local`` with a prefix that is a plain name (not a path or drive)."""
-    prefix, sep, local = text.partition(":")
-    return bool(sep and prefix and local and len(prefix) > 1 and "/" not in prefix and "\\" not in prefix)
-
-
-def _is_fits(path: str) -> bool:
-    return path.endswith(_FITS_SUFFIXES)
-
-
-def _walk_files(root: str) -> Iterable[str]:
-    stack = [root]
-    while stack:
-        directory = stack.pop()
-        try:
-            with os.scandir(directory) as listing:
-                for entry in listing:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                    elif entry.is_file():
-                        yield entry.path
-        except OSError:
-            continue
-
-
-def _json_ready(value: Any) -> Any:
-    """Parameter values as JSON-encodable data (paths, numpy scalars, quantities → str)."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    item = getattr(value, "item", None)
-    if callable(item) and getattr(value, "shape", None) == ():
-        try:
-            return _json_ready(item())
-        except (TypeError, ValueError):
-            pass
-    return str(value)
-
-
-def _description_record(record: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"class": type(record).__name__, "id": record.id}
-    for slot in record.IVOA:
-        value = getattr(record, slot, None)
-        if value not in (None, [], ""):
-            out[slot] = _json_ready(value)
-    return out
-
-
-# ------------------------------------------------------------- deferred hashing
-
-_DEFERRED: dict[int, Any] = {}
-
-
-def _deferred_pool() -> Any:
-    """One small thread pool per process for deferred hashes (created on first use).
-
-    The pool's workers are joined at interpreter exit (``concurrent.futures`` registers
-    that), so deferred hashes complete after the job's own work is done.
-    """
-    pool = _DEFERRED.get(os.getpid())
-    if pool is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _DEFERRED.clear()
-        pool = _DEFERRED[os.getpid()] = ThreadPoolExecutor(max_workers=2, thread_name_prefix="provarchive-hash")
-    return pool
-
-
-def _submit_deferred(spool_path: str, entity_id: str, path: str, algorithm: str, st: os.stat_result) -> None:
-    def work() -> None:
-        from .hashing import hash_file
-
-        event: dict[str, Any] = {"e": "hash", "ent": entity_id, "alg": algorithm}
-        try:
-            event["digest"] = hash_file(path, algorithm, st=st)
-            after = os.stat(path)
-            changed = (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns)
-            event["status"] = "changed" if changed else "complete"
-        except OSError as exc:
-            event["status"], event["error"] = "failed", str(exc)
-        with SpoolWriter(spool_path) as writer:
-            writer.write(event)
-
-    _deferred_pool().submit(work)
-
-
-def wait_for_deferred_hashes() -> None:
-    """Block until every deferred hash of this process is written (tests, end of a wrapper)."""
-    pool = _DEFERRED.pop(os.getpid(), None)
-    if pool is not None:
-        pool.shutdown(wait=True)

@@ -285,7 +285,7 @@ class _Compiler:
 
     def _expand(self, collection: Any, root: str, manifest: list[list[Any]], qname: Any) -> None:
         from ..model import Entity
-        from .recorder import file_entity_id
+        from .entities import file_entity_id
 
         for rel, size, mtime_ns, digest in manifest:
             member_path = os.path.normpath(os.path.join(root, rel))
