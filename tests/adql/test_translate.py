@@ -203,3 +203,15 @@ def test_what_taplint_sends_translates(adql: str) -> None:
         translation = translate(adql, dialect, TAP_SCHEMA, maxrec=10)
         assert '"tap_schema".' in translation.sql
         assert all(column.name for column in translation.columns)
+
+
+@pytest.mark.parametrize(
+    "adql, kept",
+    [
+        ("SELECT 'a /* b */' AS v FROM provenance.entity", "'a /* b */'"),
+        ("SELECT 'it''s -- no comment' AS v FROM provenance.entity", "'it''s -- no comment'"),
+        ('SELECT id AS "x/*y" FROM provenance.entity', '"x/*y"'),
+    ],
+)
+def test_comment_markers_inside_strings_and_names_are_data(adql: str, kept: str) -> None:
+    assert kept in translate(adql, "sqlite", CATALOGUE).sql

@@ -223,16 +223,9 @@ def _check_text(text: str) -> str:
         if token.token_type == TokenType.LIMIT:
             line, column = _line_column(text, token.start)
             raise AdqlError("LIMIT is not ADQL; use SELECT TOP n", line=line, column=column)
-        if (
-            previous is not None
-            and previous.token_type == TokenType.NUMBER
-            and not gap
-            and token.token_type
-            in (
-                TokenType.VAR,
-                TokenType.IDENTIFIER,
-            )
-        ):
+        glued_to_number = previous is not None and previous.token_type == TokenType.NUMBER and not gap
+        if glued_to_number and token.token_type in (TokenType.VAR, TokenType.IDENTIFIER):
+            assert previous is not None
             spelled = text[previous.start : token.end + 1]
             if _HEX_LITERAL.fullmatch(spelled):
                 hex_literals.append((previous.start, token.end + 1, str(int(spelled, 16))))
