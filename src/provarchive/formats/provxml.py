@@ -245,6 +245,13 @@ _FORMAL_TAGS = {
 }
 
 
+#: Element tag → (statement kind, implied prov:type, formal tags, number of formal arguments).
+_RECORD_TAGS = {
+    f"{{{PROV}}}{local}": (kind, implied, _FORMAL_TAGS[kind], len(W3C_FORMAL[kind]))
+    for local, (kind, implied) in _ELEMENTS.items()
+}
+
+
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(
         resolve_entities=False,
@@ -357,33 +364,25 @@ class _Reader:
         root_map = self.root_map
         tags = self._tags
         plen = len(_P)
+        record_tags = _RECORD_TAGS
+        seen = 0
         for el in container:
             tag = el.tag
-            if tag.__class__ is not str:
-                continue  # comments and processing instructions
-            if not tag.startswith(_P):
-                raise FormatError(f"unexpected element {tag!r} in a PROV document", format=FORMAT, line=el.sourceline)
-            local = tag[plen:]
-            if local == "bundleContent" or (local == "bundle" and self._has_records(el)):
-                bundles.append(el)
-                self.elements_seen += 1
-                continue
-            spec = _ELEMENTS.get("entity" if local == "bundle" else local)
+            spec = record_tags.get(tag)
             if spec is None:
-                raise FormatError(f"unknown PROV element prov:{local}", format=FORMAT, line=el.sourceline)
-            kind, implied = spec
-            if local == "bundle":
-                implied = "prov:Bundle"
+                spec = self.unusual_element(el, bundles)
+                if spec is None:
+                    continue
+            kind, implied, formal_tags, n_formal = spec
             nsmap = el.nsmap if nested else root_map
             ident = el.get(_PROV_ID)
             if ident is not None and nested:
                 ident = self.qname(ident, nsmap, target)
-            self.elements_seen += 1 + len(el)
-            formal: list[Any] = [None] * len(W3C_FORMAL[kind])
+            seen += 1 + len(el)
+            formal: list[Any] = [None] * n_formal
             is_member = kind == "hadMember"
             attrs: list[tuple[str, Any]] = [("prov:type", QName(implied))] if implied else []
             members: list[str] = []
-            formal_tags = _FORMAL_TAGS[kind]
             for child in el:
                 ctag = child.tag
                 hit = formal_tags.get(ctag)
@@ -415,7 +414,24 @@ class _Reader:
                     out.append(Statement(kind, ident, [formal[0], member], list(attrs)))
             else:
                 out.append(Statement(kind, ident, formal, attrs))
+        self.elements_seen += seen
         return out
+
+    def unusual_element(self, el: etree._Element, bundles: list) -> tuple | None:
+        """Bundles (set aside), attribute-only ``prov:bundle`` entities, comments, or an error."""
+        tag = el.tag
+        if tag.__class__ is not str:
+            return None  # comments and processing instructions
+        if not tag.startswith(_P):
+            raise FormatError(f"unexpected element {tag!r} in a PROV document", format=FORMAT, line=el.sourceline)
+        local = tag[len(_P) :]
+        if local == "bundleContent" or (local == "bundle" and self._has_records(el)):
+            bundles.append(el)
+            self.elements_seen += 1
+            return None
+        if local == "bundle":
+            return ("entity", "prov:Bundle", _FORMAL_TAGS["entity"], 0)
+        raise FormatError(f"unknown PROV element prov:{local}", format=FORMAT, line=el.sourceline)
 
     def formal(
         self,
