@@ -79,12 +79,14 @@ class Backend:
         """The parameter value for :meth:`id_list`."""
         raise NotImplementedError
 
-    def walk_sql(self, edges: Sequence[tuple[str, str, str]], limited: bool) -> str:
-        """A recursive walk from ``:start`` along ``edges`` = (table, from column, to column).
+    def walk_sql(self, edges: Sequence[tuple[str, str, str, str, str]], limited: bool) -> str:
+        """A recursive walk from ``:start`` along ``edges``.
 
-        Returns rows ``(id, depth)``; with ``limited`` the walk stops at ``:depth``.
-        UNION (not UNION ALL) removes duplicates, so diamonds are visited once and
-        cycles end.
+        ``edges`` are (table, from column, to column, from node type, to node type);
+        nodes carry their type (``e`` entity, ``a`` activity) so each relation is only
+        probed from nodes it can start at (a start id is tried as both). Returns rows
+        ``(id, depth)``; with ``limited`` the walk stops at ``:depth``. UNION (not
+        UNION ALL) removes duplicates, so diamonds are visited once and cycles end.
         """
         raise NotImplementedError
 
@@ -160,24 +162,21 @@ class SQLiteBackend(Backend):
     def id_param(self, ids: Sequence[str]) -> Any:
         return orjson.dumps(list(ids)).decode()
 
-    def walk_sql(self, edges: Sequence[tuple[str, str, str]], limited: bool) -> str:
-        if limited:
-            steps = "\n UNION ".join(
-                f"SELECT e.{to}, w.depth + 1 FROM {SCHEMA}.{table} e JOIN walk w ON e.{frm} = w.id "
-                f"WHERE w.depth < :depth AND e.{to} IS NOT NULL"
-                for table, frm, to in edges
-            )
-            return (
-                f"WITH RECURSIVE walk(id, depth) AS (SELECT value, 0 FROM json_each(:start) UNION {steps}) "
-                "SELECT id, min(depth) FROM walk GROUP BY id"
-            )
-        steps = "\n UNION ".join(
-            f"SELECT e.{to} FROM {SCHEMA}.{table} e JOIN walk w ON e.{frm} = w.id WHERE e.{to} IS NOT NULL"
-            for table, frm, to in edges
+    def walk_sql(self, edges: Sequence[tuple[str, str, str, str, str]], limited: bool) -> str:
+        depth_col, next_depth, guard = (
+            (", depth", ", w.depth + 1", " AND w.depth < :depth") if limited else ("", "", "")
         )
-        return (
-            f"WITH RECURSIVE walk(id) AS (SELECT value FROM json_each(:start) UNION {steps}) SELECT id, NULL FROM walk"
+        start = (
+            f"SELECT value, 'e'{', 0' if limited else ''} FROM json_each(:start) "
+            f"UNION SELECT value, 'a'{', 0' if limited else ''} FROM json_each(:start)"
         )
+        steps = " UNION ".join(
+            f"SELECT e.{to}, '{tt}'{next_depth} FROM {SCHEMA}.{table} e JOIN walk w ON e.{frm} = w.id "
+            f"WHERE w.t = '{ft}' AND e.{to} IS NOT NULL{guard}"
+            for table, frm, to, ft, tt in edges
+        )
+        final = "SELECT id, min(depth) FROM walk GROUP BY id" if limited else "SELECT DISTINCT id, NULL FROM walk"
+        return f"WITH RECURSIVE walk(id, t{depth_col}) AS ({start} UNION {steps}) {final}"
 
 
 class PostgresBackend(Backend):
@@ -223,21 +222,22 @@ class PostgresBackend(Backend):
     def id_param(self, ids: Sequence[str]) -> Any:
         return list(ids)
 
-    def walk_sql(self, edges: Sequence[tuple[str, str, str]], limited: bool) -> str:
+    def walk_sql(self, edges: Sequence[tuple[str, str, str, str, str]], limited: bool) -> str:
         branches = " UNION ALL ".join(
-            f"SELECT e.{to} FROM {SCHEMA}.{table} e WHERE e.{frm} = w.id AND e.{to} IS NOT NULL"
-            for table, frm, to in edges
+            f"SELECT e.{to}, CAST('{tt}' AS text) FROM {SCHEMA}.{table} e "
+            f"WHERE w.t = '{ft}' AND e.{frm} = w.id AND e.{to} IS NOT NULL"
+            for table, frm, to, ft, tt in edges
         )
-        if limited:
-            return (
-                "WITH RECURSIVE walk(id, depth) AS ("
-                "SELECT unnest(CAST(:start AS text[])), 0 "
-                f"UNION SELECT x.id, w.depth + 1 FROM walk w CROSS JOIN LATERAL ({branches}) AS x(id) "
-                "WHERE w.depth < :depth) SELECT id, min(depth) FROM walk GROUP BY id"
-            )
+        depth_col, start_depth, next_depth, guard = (
+            (", depth", ", 0", ", w.depth + 1", " WHERE w.depth < :depth") if limited else ("", "", "", "")
+        )
+        final = "SELECT id, min(depth) FROM walk GROUP BY id" if limited else "SELECT DISTINCT id, NULL FROM walk"
         return (
-            "WITH RECURSIVE walk(id) AS (SELECT unnest(CAST(:start AS text[])) "
-            f"UNION SELECT x.id FROM walk w CROSS JOIN LATERAL ({branches}) AS x(id)) SELECT id, NULL FROM walk"
+            f"WITH RECURSIVE walk(id, t{depth_col}) AS ("
+            f"SELECT s, CAST(k AS text){start_depth} FROM unnest(CAST(:start AS text[])) AS s, "
+            "(VALUES ('e'), ('a')) AS v(k) "
+            f"UNION SELECT x.id, x.t{next_depth} FROM walk w CROSS JOIN LATERAL ({branches}) AS x(id, t){guard}"
+            f") {final}"
         )
 
 

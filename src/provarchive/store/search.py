@@ -96,10 +96,18 @@ def search(
         key = "e.id"
         when = "COALESCE(e.generated_at_time, g.time, a.end_time)"
         when_end = when
+        # Written as IN (descriptions): the entity(description) index is ordered by id
+        # within a description, so the first page is read without sorting everything.
+        described = []
         if type is not None:
-            where.append("ed.type = :type")
+            described.append("type = :type")
         if content_type is not None:
-            where.append("ed.content_type = :content_type")
+            described.append("content_type = :content_type")
+        if described:
+            where.append(
+                f"e.description IN (SELECT id FROM {p}.entitydescription WHERE {' AND '.join(described)}"
+                " AND bundle_id = '')"
+            )
         if location is not None:
             where.append("e.location LIKE :location ESCAPE '\\'")
         if hash is not None:
