@@ -69,9 +69,10 @@ def jobdef_validate(files: list[Path] = typer.Argument(..., help="YAML or OPUS V
 
     bad = 0
     for path in files:
+        with user_errors():
+            data = path.read_bytes()
         try:
-            with user_errors():
-                definition = load_definition(path.read_bytes(), str(path))
+            definition = load_definition(data, str(path))
         except DefinitionError as exc:
             bad += 1
             typer.echo(f"{path}: invalid", err=True)
