@@ -102,6 +102,18 @@ QUERIES: list[tuple[str, list[tuple[Any, ...]] | None]] = [
         "SELECT entity FROM provenance.used EXCEPT SELECT entity FROM provenance.wasgeneratedby ORDER BY entity",
         [("calib",), ("raw1",), ("raw2",)],
     ),
+    # parenthesised set operations (SQLite refuses parenthesised members; the translation rewrites them)
+    (
+        "(SELECT id FROM provenance.agent) UNION (SELECT id FROM provenance.activity WHERE id LIKE 'act_cal%') "
+        "ORDER BY id",
+        [("act_cal1",), ("act_cal2",), ("alice",), ("pipeline",)],
+    ),
+    (
+        "SELECT id FROM provenance.entity WHERE level = 'DL1' OR level = 'CAL' EXCEPT (SELECT entity FROM "
+        "provenance.used WHERE role = 'input' UNION SELECT entity FROM provenance.wasgeneratedby WHERE entity = 'cal2')",
+        [("calib",)],
+    ),
+    ("(SELECT id FROM provenance.entity WHERE id = 'dl3')", [("dl3",)]),
     (
         "SELECT entity FROM provenance.used INTERSECT SELECT entity FROM provenance.wasgeneratedby ORDER BY entity",
         [("cal1",), ("cal2",), ("dl2",)],

@@ -264,7 +264,11 @@ def parse(text: str) -> exp.Expression:
         raise AdqlError("the query is empty")
     if len(statements) > 1:
         raise _refuse("only one statement is allowed; found a second statement after ';'", statements[1])
-    return statements[0]
+    tree = statements[0]
+    # "(SELECT …)" as a whole query: the parentheses mean nothing.
+    while isinstance(tree, exp.Subquery) and not any(value for key, value in tree.args.items() if key != "this"):
+        tree = tree.this
+    return tree
 
 
 def _check_nodes(tree: exp.Expression) -> list[str]:

@@ -169,12 +169,12 @@ def _qualify(tree: exp.Expression, catalogue: Catalogue) -> exp.Expression:
 
 
 def _first_select(tree: exp.Expression) -> exp.Select:
+    """The SELECT whose column names a query returns (the leftmost branch of set operations)."""
     node = tree
-    while isinstance(node, exp.SetOperation):
+    while isinstance(node, (exp.SetOperation, exp.Subquery)):
         node = node.this
-    while isinstance(node, exp.Subquery):
-        node = node.this
-    assert isinstance(node, exp.Select)
+    if not isinstance(node, exp.Select):
+        raise AdqlError("this query shape is not supported: no SELECT gives the result columns")
     return node
 
 
@@ -274,6 +274,8 @@ def _lower(tree: exp.Expression, backend: str, catalogue: Catalogue) -> exp.Expr
         return node
 
     lowered = tree.transform(rewrite, copy=False)
+    if backend == "sqlite":
+        _unparenthesize_set_members(lowered)
     # "udf(...) = 1" in a condition becomes the bare IN test, which planners turn into a semi-join.
     for eq in list(lowered.find_all(exp.EQ)):
         left, right = eq.this, eq.expression
@@ -284,6 +286,21 @@ def _lower(tree: exp.Expression, backend: str, catalogue: Catalogue) -> exp.Expr
                     eq.replace(predicate)
                     break
     return lowered
+
+
+def _unparenthesize_set_members(tree: exp.Expression) -> None:
+    """SQLite refuses ``(SELECT …) UNION (SELECT …)``: drop the parentheses of a plain SELECT
+    (sqlglot re-wraps one that has a LIMIT) and read a nested set operation from a subquery."""
+    for operation in list(tree.find_all(exp.SetOperation)):
+        for side in ("this", "expression"):
+            member = operation.args.get(side)
+            if not isinstance(member, exp.Subquery) or member.args.get("alias"):
+                continue
+            inner = member.this
+            if isinstance(inner, exp.Select):
+                member.replace(inner)
+            else:
+                member.replace(exp.select("*").from_(member.copy()))
 
 
 def _is_lineage_walk(predicate: exp.In) -> bool:
