@@ -16,12 +16,13 @@ entities exactly as in every other PROV format. Layout, as in the PROV-XML schem
       <prov:bundleContent prov:id="ex:b1"> ... </prov:bundleContent>
     </prov:document>
 
-Writing builds the text directly (the structure is fixed and flat, and this is about
-ten times faster than building an lxml tree); reading uses lxml with a hardened
-parser: no DTD, no entities, no network. The reader also accepts the variants found in
-the wild: subtype elements (``prov:plan``, ``prov:person``, ``prov:wasRevisionOf``, ...),
-ProvToolbox's ``<prov:bundle>`` bundles and its ``<?org.openprovenance.prov.xml ...?>``
-header, namespaces declared on inner elements, and a default namespace for ids.
+Writing builds the text directly (the structure is fixed and flat, so no element tree
+is needed); reading uses lxml with a hardened parser: no DTD, no entities, no network.
+The reader also accepts the variants found in the wild: subtype elements
+(``prov:plan``, ``prov:person``, ``prov:wasRevisionOf``, ...), ProvToolbox's
+``<prov:bundle>`` bundles and its ``<?org.openprovenance.prov.xml ...?>`` header,
+namespaces declared on inner elements, a default namespace for ids, and voprov's
+legacy ``<voprov:document>`` (see :mod:`.provxml_voprov`).
 """
 
 from __future__ import annotations
