@@ -110,7 +110,8 @@ QUERIES: list[tuple[str, list[tuple[Any, ...]] | None]] = [
     ),
     (
         "SELECT id FROM provenance.entity WHERE level = 'DL1' OR level = 'CAL' EXCEPT (SELECT entity FROM "
-        "provenance.used WHERE role = 'input' UNION SELECT entity FROM provenance.wasgeneratedby WHERE entity = 'cal2')",
+        "provenance.used WHERE role = 'input' UNION "
+        "SELECT entity FROM provenance.wasgeneratedby WHERE entity = 'cal2')",
         [("calib",)],
     ),
     ("(SELECT id FROM provenance.entity WHERE id = 'dl3')", [("dl3",)]),
