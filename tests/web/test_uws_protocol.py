@@ -222,6 +222,7 @@ def test_abort_kills_a_running_job(server: Server, client: httpx.Client) -> None
     pending = create(client, server, "sleep")
     assert client.post(f"{pending}/phase", data={"PHASE": "ABORT"}).status_code == 303
     assert client.get(f"{pending}/phase").text == "ABORTED"
+    assert client.get(f"{pending}/provenance").json()["activity"]  # a job aborted before it ran has provenance too
 
 
 def test_execution_duration_is_enforced(server: Server, client: httpx.Client) -> None:

@@ -242,10 +242,10 @@ def write_job_provenance(service: JobService, job: Job, outcome: Outcome | None)
 
     doc = build_job_provenance(service, job, outcome)
     target = service.job_dir(job) / PROVENANCE_FILE
-    if target.parent.is_dir():
-        temporary = target.with_suffix(".tmp")
-        temporary.write_bytes(dumps(doc, "PROV-JSON"))
-        temporary.replace(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    temporary.write_bytes(dumps(doc, "PROV-JSON"))
+    temporary.replace(target)
     if job.results:
         service.store.set_results(job.id, job.results)  # now with their entity ids
     return doc

@@ -159,7 +159,8 @@ class JobService:
             raise UsageError(str(exc)) from None
         if run:
             self._check_can_run(caller)
-        job_dir.mkdir(parents=True)
+        if input_values or uploads:
+            job_dir.mkdir(parents=True)  # otherwise the launch creates it: creation stays cheap
         try:
             job.inputs = self._gather_inputs(definition, job_dir / "inputs", input_values, uploads or {}, complete=run)
             job.parameters = [JobParameter(k, v) for k, v in checked.items()] + _input_parameters(job.inputs)

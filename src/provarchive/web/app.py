@@ -107,7 +107,7 @@ def create_app(
     reaper_interval_s: float = 60.0,
 ) -> FastAPI:
     """The provarchive web application (UWS job service, VOSI, job definitions)."""
-    from . import jobdefs, uws, vosi
+    from . import archive_api, jobdefs, uws, vosi
 
     service = service or build_service(settings)
     reaper = Reaper(service, reaper_interval_s)
@@ -143,6 +143,7 @@ def create_app(
     app.include_router(uws.router)
     app.include_router(vosi.router)
     app.include_router(jobdefs.router)
+    app.include_router(archive_api.router)
     app.add_middleware(BodyLimit, limit=settings.service.max_upload_bytes + 64 * 1024)
     return app
 

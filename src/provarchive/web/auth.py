@@ -88,10 +88,14 @@ class Authenticator:
         return found[0]
 
 
-def current_user(request: Request) -> User | None:
-    """FastAPI dependency: the caller of this request."""
+async def current_user(request: Request) -> User | None:
+    """FastAPI dependency: the caller of this request (no thread hop in anonymous mode)."""
+    from starlette.concurrency import run_in_threadpool
+
     authenticator: Authenticator = request.app.state.authenticator
-    return authenticator.caller(request.headers.get("authorization"))
+    if authenticator.anonymous:
+        return None
+    return await run_in_threadpool(authenticator.caller, request.headers.get("authorization"))
 
 
 def owned_job(request: Request, jobdef: str, job_id: str) -> Job:

@@ -157,14 +157,17 @@ def get_jobs(request: Request, jobdef: str, caller: User | None = Depends(curren
 
 
 @router.post("/uws/{jobdef}/jobs")
-def create_job(
+async def create_job(
     request: Request, jobdef: str, form: Form = Depends(read_form), caller: User | None = Depends(current_user)
 ) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
     try:
         phase = form.control("phase")
         if phase is not None and phase.upper() != "RUN":
             raise UsageError(f"PHASE={phase} cannot be given when creating a job; only PHASE=RUN")
-        job = service_of(request).create_job(
+        job = await run_in_threadpool(
+            service_of(request).create_job,
             jobdef,
             caller,
             form.parameters(),
