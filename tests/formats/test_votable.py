@@ -71,6 +71,11 @@ def test_layout_tables_utypes_ucds_and_status(doc: Document) -> None:
     activity = {f.get("name"): f for f in tables["activity"].iter(f"{VO}FIELD")}
     assert activity["startTime"].get("ucd") == "time.start" and activity["id"].get("ucd") == "meta.id;meta.main"
     assert tables["activity"].get("utype") == "voprov:Activity"
+    assert not {"collection", "datasetentity", "valueentity", "datasetdescription"} & set(tables)
+    entity = [f.get("name") for f in tables["entity"].iter(f"{VO}FIELD")]
+    assert entity[:3] == ["id", "kind", "name"] and "value" in entity
+    value = next(f for f in tables["entity"].iter(f"{VO}FIELD") if f.get("name") == "value")
+    assert value.get("utype") == "voprov:ValueEntity.value"
     prefixes = {p.get("name"): p.get("value") for p in resource.iter(f"{VO}PARAM")}
     assert prefixes["xmlns:ex"] == "http://example.org/cta#"
 
@@ -134,4 +139,10 @@ def test_bad_input_is_a_format_error() -> None:
 def test_bad_time_names_table_and_row(doc: Document) -> None:
     data = votable.dumps(doc).replace(b"2024-03-01T23:00:00Z", b"not a time", 1)
     with pytest.raises(FormatError, match=r"table activity, row \d+"):
+        votable.loads(data)
+
+
+def test_kind_must_name_a_class_of_the_table(doc: Document) -> None:
+    data = votable.dumps(doc).replace(b"<TD>DatasetEntity</TD>", b"<TD>Activity</TD>", 1)
+    with pytest.raises(FormatError, match=r"table entity, row \d+: kind 'Activity' is not one of Entity"):
         votable.loads(data)

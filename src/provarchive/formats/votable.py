@@ -18,9 +18,12 @@ The drafts wrote ``RESOURCE type="provenance"``, but the VOTable schema only all
 ``results`` or ``meta`` there (STILTS votlint and astropy reject anything else), so
 the resource is ``type="results"`` with ``ID="provenance"``; the reader accepts the
 draft spelling too. Tables hold IVOA records directly (not W3C statements): this is the
-IVOA view, the one a ProvTAP service shows. Each table is named after its class in
-lower case; W3C relations without an IVOA class (wasStartedBy, ...) get tables too, so
-nothing is lost. Bundles, when present, add an ``inBundle`` column to every table.
+IVOA view, the one a ProvTAP service shows, with the archive's table names. Each table
+is named after its class in lower case; as in the archive, ``entity`` also holds
+Collections, DatasetEntities and ValueEntities and ``entitydescription`` the Dataset-
+and ValueDescriptions, told apart by a ``kind`` column. W3C relations without an IVOA
+class (wasStartedBy, ...) get tables too, so nothing is lost. Bundles, when present,
+add an ``inBundle`` column to every table.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import io
 import json
 import re
 import warnings
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -40,7 +44,17 @@ from astropy.io.votable.tree import Field, Info, Param, Resource, TableElement, 
 from ..model import Bundle, Document
 from ..model.configuration import ConfigFile, Parameter, WasConfiguredBy
 from ..model.descriptions import DESCRIPTION_CLASSES
-from ..model.records import RELATION_CLASSES, Activity, Agent, Collection, DatasetEntity, Entity, Record, ValueEntity
+from ..model.records import (
+    RELATION_CLASSES,
+    Activity,
+    Agent,
+    Collection,
+    DatasetEntity,
+    Entity,
+    Record,
+    Relation,
+    ValueEntity,
+)
 from ..util import paused_gc
 from .errors import FormatError
 from .provxml import parse_xml
@@ -89,12 +103,14 @@ _UCDS = {
     "comment": "meta.note",
     "unit": "meta.unit",
     "ucd": "meta.ucd",
+    "kind": "meta.code.class",
+    "attributes": "meta.note",
 }
 
 
 def table_name(cls: type[Record]) -> str:
-    """The table holding records of ``cls`` (ProvTAP spelling: class name in lower case)."""
-    return _NAME_OF[cls].lower()
+    """The table holding records of ``cls`` (ProvTAP names: ``entity`` also holds collections, ...)."""
+    return _LAYOUT_OF[cls].name
 
 
 def _camel(snake: str) -> str:
@@ -112,6 +128,58 @@ def _columns(cls: type[Record]) -> list[tuple[str, str]]:
             vodml = "entityDescription"
         out.append((slot, vodml or _camel(slot)))
     return out
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """One table: its name, VO-DML class, the classes whose records it holds, its columns."""
+
+    name: str
+    base: str
+    classes: tuple[type[Record], ...]
+    columns: tuple[tuple[str, str, str], ...]  # (python slot, column name, utype)
+
+    @property
+    def has_kind(self) -> bool:
+        return len(self.classes) > 1
+
+
+#: Classes sharing one table, as in the archive's ProvTAP schema (a ``kind`` column tells them apart).
+_FAMILIES: tuple[tuple[type[Record], ...], ...] = (
+    (Entity, Collection, DatasetEntity, ValueEntity),
+    (
+        DESCRIPTION_CLASSES["EntityDescription"],
+        DESCRIPTION_CLASSES["DatasetDescription"],
+        DESCRIPTION_CLASSES["ValueDescription"],
+    ),
+)
+
+
+def _layout(classes: tuple[type[Record], ...]) -> _Layout:
+    columns: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for cls in classes:
+        for slot, vodml in _columns(cls):
+            if slot not in seen:
+                seen.add(slot)
+                columns.append((slot, vodml, f"voprov:{_NAME_OF[cls]}.{vodml}"))
+    base = _NAME_OF[classes[0]]
+    return _Layout(base.lower(), base, classes, tuple(columns))
+
+
+def _layouts() -> dict[type[Record], _Layout]:
+    out: dict[type[Record], _Layout] = {}
+    for family in _FAMILIES:
+        layout = _layout(family)
+        out.update(dict.fromkeys(family, layout))
+    for cls in CLASSES.values():
+        if cls not in out:
+            out[cls] = _layout((cls,))
+    return out
+
+
+#: The table of every class, in the order tables are written.
+_LAYOUT_OF = _layouts()
 
 
 # -------------------------------------------------------------------- attributes
@@ -175,9 +243,9 @@ def _cell(value: Any) -> str | None:
 
 def dumps(doc: Document, **_options: Any) -> bytes:
     """``doc`` as a VOTable 1.4 document (TABLEDATA serialisation)."""
-    groups: dict[type[Record], list[tuple[str | None, Record]]] = {}
+    groups: dict[str, list[tuple[str | None, Record]]] = {}
     for bundle, record in doc.all_records():
-        groups.setdefault(type(record), []).append((bundle.id, record))
+        groups.setdefault(_LAYOUT_OF[type(record)].name, []).append((bundle.id, record))
     with_bundles = bool(doc.bundles)
     votable = VOTableFile(version="1.4")
     resource = Resource(ID="provenance", name="provenance", type="results", utype="voprov:Provenance")
@@ -185,10 +253,10 @@ def dumps(doc: Document, **_options: Any) -> bytes:
     resource.infos.append(Info(name="QUERY_STATUS", value="OK"))
     _write_namespaces(votable, resource, doc)
     with paused_gc():
-        for cls in CLASSES.values():
-            rows = groups.get(cls)
+        for layout in dict.fromkeys(_LAYOUT_OF.values()):
+            rows = groups.get(layout.name)
             if rows:
-                resource.tables.append(_table(votable, cls, rows, with_bundles))
+                resource.tables.append(_table(votable, layout, rows, with_bundles))
     out = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", VOWarning)
@@ -221,43 +289,45 @@ def _write_namespaces(votable: VOTableFile, resource: Resource, doc: Document) -
 
 
 def _table(
-    votable: VOTableFile, cls: type[Record], rows: list[tuple[str | None, Record]], with_bundles: bool
+    votable: VOTableFile, layout: _Layout, rows: list[tuple[str | None, Record]], with_bundles: bool
 ) -> TableElement:
-    class_name = _NAME_OF[cls]
-    columns = _columns(cls)
+    columns = layout.columns
     cells: list[list[str | None]] = []
     for bundle_id, record in rows:
-        row = [_cell(getattr(record, slot)) for slot, _v in columns]
+        row = [_cell(getattr(record, slot, None)) for slot, _n, _u in columns]
+        if layout.has_kind:
+            row.insert(1, _NAME_OF[type(record)])
         row.append(_encode_attributes(record.attributes))
         if with_bundles:
             row.append(bundle_id)
         cells.append(row)
-    names = [v for _s, v in columns] + ["attributes"] + (["inBundle"] if with_bundles else [])
-    table = TableElement(votable, ID=table_name(cls), name=table_name(cls), utype=f"voprov:{class_name}")
-    for i, name in enumerate(names):
-        slot = columns[i][0] if i < len(columns) else name
+    # (column name, python slot or None, utype or None); kind/attributes/inBundle carry no VO-DML utype
+    specs: list[tuple[str, str | None, str | None]] = [(n, slot, utype) for slot, n, utype in columns]
+    if layout.has_kind:
+        specs.insert(1, ("kind", None, None))
+    specs += [("attributes", None, None)] + ([("inBundle", None, None)] if with_bundles else [])
+    table = TableElement(votable, ID=layout.name, name=layout.name, utype=f"voprov:{layout.base}")
+    for i, (name, slot, utype) in enumerate(specs):
         ascii_only = all(row[i] is None or row[i].isascii() for row in cells)
         attrs: dict[str, Any] = {
             "name": name,
-            "ID": f"{table_name(cls)}_{name}",
+            "ID": f"{layout.name}_{name}",
             "datatype": "char" if ascii_only else "unicodeChar",
             "arraysize": "*",
         }
-        if i < len(columns):
-            attrs["utype"] = f"voprov:{class_name}.{name}"
-            ucd = _UCDS.get(slot)
-            if ucd is None and (slot in ("activity", "entity", "agent") or slot.endswith("description")):
-                ucd = "meta.id"
-            if ucd:
-                attrs["ucd"] = ucd
-            if slot in _TIME_SLOTS:
-                attrs["xtype"] = "timestamp"
-        elif name == "attributes":
-            attrs["ucd"] = "meta.note"
+        if utype:
+            attrs["utype"] = utype
+        ucd = _UCDS.get(slot or name)
+        if ucd is None and slot and (slot in ("activity", "entity", "agent") or slot.endswith("description")):
+            ucd = "meta.id"
+        if ucd:
+            attrs["ucd"] = ucd
+        if slot in _TIME_SLOTS:
+            attrs["xtype"] = "timestamp"
         table.fields.append(Field(votable, **attrs))
     table.create_arrays(len(cells))
     array = table.array
-    for i, name in enumerate(names):
+    for i, (name, _slot, _utype) in enumerate(specs):
         values = [row[i] for row in cells]
         array[name] = np.array([v if v is not None else "" for v in values], dtype=object)
         array.mask[name] = np.array([v is None for v in values])
@@ -318,22 +388,21 @@ def _read_namespaces(resource: Resource, doc: Document) -> None:
 
 def _read_table(table: TableElement, doc: Document) -> None:
     utype = table.utype or ""
-    class_name = utype.partition(":")[2] if utype.startswith("voprov:") else ""
-    cls = CLASSES.get(class_name)
+    cls = CLASSES.get(utype.partition(":")[2]) if utype.startswith("voprov:") else None
     if cls is None:
         raise FormatError(f"table {table.name!r} has the unknown utype {utype!r}", format=FORMAT)
-    by_vodml = {v: s for s, v in _columns(cls)}
+    layout = _LAYOUT_OF[cls]
+    kinds = {_NAME_OF[c]: c for c in layout.classes}
+    slots_of = {c: {slot for slot, _v in _columns(c)} for c in layout.classes}
+    by_name = {name: slot for slot, name, _u in layout.columns}
     names = [f.name for f in table.fields]
-    slots = [by_vodml.get(name) for name in names]
     array = table.array
-    columns = [
-        (name, slot, array[name].data, np.ma.getmaskarray(array[name])) for name, slot in zip(names, slots, strict=True)
-    ]
-    is_relation = cls.FORMAL and cls not in (Activity,)
+    columns = [(name, by_name.get(name), array[name].data, np.ma.getmaskarray(array[name])) for name in names]
     for i in range(len(array)):
         values: dict[str, Any] = {}
         attributes: list[tuple[str, Any]] = []
         bundle_id = None
+        row_cls = cls
         where = f"table {table.name}, row {i + 1}"
         for name, slot, data, mask in columns:
             if mask[i]:
@@ -348,19 +417,33 @@ def _read_table(table: TableElement, doc: Document) -> None:
                 attributes = _decode_attributes(text, where)
             elif name == "inBundle":
                 bundle_id = text
+            elif name == "kind":
+                if text not in kinds:
+                    raise FormatError(f"{where}: kind {text!r} is not one of {', '.join(kinds)}", format=FORMAT)
+                row_cls = kinds[text]
             else:
                 raise FormatError(f"{where}: unknown column {name!r}", format=FORMAT)
-        ident = values.pop("id", None)
-        try:
-            if is_relation and not issubclass(cls, Activity):
-                record = cls(id=ident, attributes=attributes, **values)  # type: ignore[call-arg]
-            else:
-                if ident is None:
-                    raise FormatError(f"{where}: an {class_name} needs an id", format=FORMAT)
-                record = cls(ident, attributes=attributes, **values)  # type: ignore[call-arg]
-        except (TypeError, ValueError) as exc:
-            raise FormatError(f"{where}: {exc}", format=FORMAT) from None
-        (doc.bundle(bundle_id) if bundle_id else doc).add(record)
+        stray = set(values) - slots_of[row_cls]
+        if stray:
+            raise FormatError(
+                f"{where}: {', '.join(sorted(stray))} do not apply to a {_NAME_OF[row_cls]}", format=FORMAT
+            )
+        doc_target = doc.bundle(bundle_id) if bundle_id else doc
+        doc_target.add(_record(row_cls, values, attributes, where))
+
+
+def _record(cls: type[Record], values: dict[str, Any], attributes: list[tuple[str, Any]], where: str) -> Record:
+    ident = values.pop("id", None)
+    try:
+        if issubclass(cls, Relation):
+            return cls(id=ident, attributes=attributes, **values)  # type: ignore[call-arg]
+        if ident is None:
+            raise FormatError(f"{where}: a {_NAME_OF[cls]} needs an id", format=FORMAT)
+        return cls(ident, attributes=attributes, **values)  # type: ignore[call-arg]
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, FormatError):
+            raise
+        raise FormatError(f"{where}: {exc}", format=FORMAT) from None
 
 
 def _slot_value(slot: str, text: str, where: str) -> Any:
