@@ -42,8 +42,8 @@ def test_unreachable_archive_never_raises_and_keeps_the_spool(tmp_path: Path) ->
     result = upload(spool, "/proc/no/such/dir/archive.db", retries=2, backoff_s=0.01)
     assert not result.ok and result.attempts == 3 and result.error
     assert spool.is_file() and not Path(marker_path(spool)).exists()
-    http = upload(spool, "https://archive.example.org/prov")
-    assert not http.ok and "not supported yet" in (http.error or "") and http.attempts == 0
+    unknown = upload(spool, "ftp://archive.example.org/prov")
+    assert not unknown.ok and "unknown archive URL scheme" in (unknown.error or "") and unknown.attempts == 0
     unreadable = upload(tmp_path / "missing.jsonl", str(tmp_path / "a.db"))
     assert not unreadable.ok and "No such spool" in (unreadable.error or "")
 

@@ -11,8 +11,14 @@ loop does not even recompile it.
 
 Archive URLs: a SQLite path, ``sqlite:///...`` or ``postgresql://...`` is opened with
 :func:`provarchive.store.open_archive` (imported here only, store being a peer layer).
-``http(s)://`` (the archive service) is reserved for the HTTP transport to come; today it
-is reported as not supported, through the same result, so callers will not change.
+``http(s)://`` is the archive service (``provarchive serve``): the document is sent as
+PROV-JSON to ``POST /archive/documents`` with ``Idempotency-Key: sha256:<digest of the
+body>``, so a retry after a lost answer adds nothing. The URL may be the service root,
+``.../archive`` or ``.../archive/documents``; a token comes from ``PROVARCHIVE_TOKEN``
+(Bearer) or from ``user:token@`` in the URL (Basic). Connection failures, timeouts and
+5xx/429 answers are retried; other 4xx answers (malformed, conflict, too large, bad
+token) are final, since sending the same bytes again cannot succeed. Only the standard
+library is used, so the capture path stays light.
 """
 
 from __future__ import annotations
@@ -23,7 +29,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["upload", "UploadResult", "UploadNotSupported", "marker_path", "background_upload"]
+__all__ = [
+    "upload",
+    "UploadResult",
+    "UploadNotSupported",
+    "UploadRefused",
+    "RemoteIngest",
+    "ingest_endpoint",
+    "marker_path",
+    "background_upload",
+]
 
 
 class UploadNotSupported(ValueError):
@@ -80,13 +95,83 @@ def _deliver_local(doc: Any, archive_url: str) -> Any:
             close()
 
 
+class UploadRefused(Exception):
+    """The archive service answered with a final refusal (4xx): retrying cannot help."""
+
+
+@dataclass
+class RemoteIngest:
+    """What the archive service answered (the JSON of ``POST /archive/documents``)."""
+
+    answer: dict[str, Any]
+
+    @property
+    def total_added(self) -> int:
+        return int(self.answer.get("total_added", 0))
+
+    @property
+    def unchanged(self) -> int:
+        return int(self.answer.get("unchanged", 0))
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.answer.get("ids", []))
+
+
+def ingest_endpoint(archive_url: str) -> tuple[str, dict[str, str]]:
+    """The ingest URL for a service URL, and the authorization headers it carries or the env gives."""
+    import base64
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(archive_url)
+    headers: dict[str, str] = {}
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, netloc = netloc.rsplit("@", 1)
+        headers["Authorization"] = "Basic " + base64.b64encode(userinfo.encode("utf-8")).decode("ascii")
+    elif os.environ.get("PROVARCHIVE_TOKEN"):
+        headers["Authorization"] = "Bearer " + os.environ["PROVARCHIVE_TOKEN"]
+    path = parts.path.rstrip("/")
+    if not path.endswith("/archive/documents"):
+        path += "/documents" if path.endswith("/archive") else "/archive/documents"
+    return urlunsplit((parts.scheme, netloc, path, "", "")), headers
+
+
+def _deliver_http(doc: Any, archive_url: str, timeout_s: float = 30.0) -> RemoteIngest:
+    """POST ``doc`` as PROV-JSON; UploadRefused for a final 4xx, other exceptions to retry."""
+    import hashlib
+    import json
+    import urllib.error
+    import urllib.request
+
+    from ..formats import dumps
+
+    body = dumps(doc, "PROV-JSON")
+    url, headers = ingest_endpoint(archive_url)
+    headers.update(
+        {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Idempotency-Key": "sha256:" + hashlib.sha256(body).hexdigest(),
+        }
+    )
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=max(0.5, timeout_s)) as response:  # noqa: S310 - http(s) only
+            return RemoteIngest(json.loads(response.read()))
+    except urllib.error.HTTPError as exc:
+        detail = exc.read(4096).decode("utf-8", "replace")
+        with contextlib.suppress(ValueError, AttributeError):
+            detail = json.loads(detail).get("detail", detail)
+        if 400 <= exc.code < 500 and exc.code not in (408, 429):
+            raise UploadRefused(f"the archive refused the document ({exc.code}): {detail}") from None
+        raise OSError(f"the archive answered {exc.code}: {detail}") from None
+
+
 def _transport(archive_url: str) -> Any:
     scheme = archive_url.split("://", 1)[0].lower() if "://" in archive_url else ""
     if scheme in ("http", "https"):
-        raise UploadNotSupported(
-            f"uploading to an archive service over {scheme.upper()} ({archive_url}) is not supported yet; "
-            "give a SQLite path or a postgresql:// URL"
-        )
+        return _deliver_http
     if scheme and scheme not in ("sqlite", "postgresql", "postgresql+psycopg", "postgres", "file"):
         raise UploadNotSupported(f"unknown archive URL scheme {scheme!r} in {archive_url}")
     return _deliver_local
@@ -136,7 +221,12 @@ def upload(
     while True:
         attempts += 1
         try:
-            ingest = deliver(doc, archive_url)
+            if deliver is _deliver_http:
+                ingest = deliver(doc, archive_url, timeout_s=deadline - time.monotonic())
+            else:
+                ingest = deliver(doc, archive_url)
+        except UploadRefused as exc:  # retrying the same bytes cannot succeed
+            return UploadResult(False, archive_url, attempts=attempts, error=str(exc), spool=spool)
         except Exception as exc:  # any store failure: the job must not notice
             last_error = f"{type(exc).__name__}: {exc}"
         else:

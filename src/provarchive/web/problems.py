@@ -12,7 +12,7 @@ and never shows a traceback.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from fastapi import Request
@@ -67,7 +67,7 @@ def problem_response(
     detail: str,
     *,
     instance: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> Response:
     """The problem document for ``status`` (``kind`` becomes the ``type`` URI)."""
@@ -115,7 +115,7 @@ def to_problem(request: Request, exc: BaseException) -> Response:
 class ProblemRoute(APIRoute):
     """An APIRoute whose errors all become problem documents (see the module documentation)."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
