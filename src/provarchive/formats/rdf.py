@@ -35,7 +35,7 @@ from rdflib.namespace import NamespaceManager
 from rdflib.term import Node
 
 from ..model import Bundle, Document
-from ..model.ids import PROV, VOPROV, XSD, Literal, Namespaces, QName
+from ..model.ids import PROV, VOPROV, XSD, Namespaces, QName
 from ..model.w3c import W3C_FORMAL, Statement, from_statements, to_statements
 from .errors import FormatError
 from .xsd_values import from_lexical, to_lexical
@@ -365,16 +365,15 @@ class _Reader:
             return from_lexical(str(node), dt, node.language)
         return QName(self.name(node))
 
-    def time(self, node: Node) -> datetime | None:
+    def time(self, node: Node) -> datetime:
+        """A time, typed ``xsd:dateTime`` or not (some writers leave times untyped)."""
         value = self.value(node)
         if isinstance(value, datetime):
             return value
-        if isinstance(value, Literal | str):
-            try:
-                return datetime.fromisoformat(str(getattr(value, "value", value)))
-            except ValueError:
-                pass
-        raise FormatError(f"{node!r} is not an xsd:dateTime", format=FORMAT)
+        try:
+            return datetime.fromisoformat(str(node).strip())
+        except ValueError:
+            raise FormatError(f"{str(node)!r} is not an xsd:dateTime", format=FORMAT) from None
 
     def attribute(self, predicate: Node, obj: Node) -> tuple[str, Any]:
         if predicate == RDF.type:
@@ -395,7 +394,7 @@ class _Reader:
                 hit = _BY_QUALIFIED.get(str(p))
                 if hit is not None:
                     nodes[o] = (s, *hit)
-        covered: set[tuple[Node, str, Node]] = set()
+        covered: set[tuple[Node, str, str]] = set()  # (subject, kind, influencer) read from qualified nodes
         for node, (subject, form, subtype) in nodes.items():
             st = self.qualified(node, subject, form, subtype, by_subject.get(node, []))
             out.append(st)
@@ -403,42 +402,42 @@ class _Reader:
             if influencer is not None:
                 covered.add((subject, form.kind, influencer))
         for s, pairs in by_subject.items():
-            if s in nodes:
-                continue
-            element_attrs: list[tuple[str, Any]] = []
-            classes: set[str] = set()
-            times: dict[str, datetime | None] = {}
-            for p, o in pairs:
-                ps = str(p)
-                if ps in _BY_QUALIFIED:
-                    continue
-                rel = _BY_BINARY.get(ps)
-                if rel is not None:
-                    out.extend(self.binary(s, rel, o, pairs, covered))
-                    continue
-                if ps == PROV + "asInBundle":
-                    continue
-                if p == RDF.type and str(o) in (PROV + "Entity", PROV + "Activity", PROV + "Agent"):
-                    classes.add(str(o)[len(PROV) :])
-                    continue
-                if ps in (PROV + "startedAtTime", PROV + "endedAtTime"):
-                    times[ps[len(PROV) :]] = self.time(o)
-                    continue
+            if s not in nodes:
+                self.subject(s, pairs, covered, out)
+        return out
+
+    def subject(
+        self, s: Node, pairs: list[tuple[Node, Node]], covered: set[tuple[Node, str, str]], out: list[Statement]
+    ) -> None:
+        """The statements of one subject: its starting-point relations and, if it is one, the element."""
+        element_attrs: list[tuple[str, Any]] = []
+        classes: set[str] = set()
+        times: dict[str, datetime | None] = {}
+        for p, o in pairs:
+            ps = str(p)
+            if ps in _BY_QUALIFIED or ps == PROV + "asInBundle":
+                continue  # read with the qualified node / with prov:mentionOf
+            rel = _BY_BINARY.get(ps)
+            if rel is not None:
+                out.extend(self.binary(s, rel, o, pairs, covered))
+            elif p == RDF.type and str(o) in (PROV + "Entity", PROV + "Activity", PROV + "Agent"):
+                classes.add(str(o)[len(PROV) :])
+            elif ps in (PROV + "startedAtTime", PROV + "endedAtTime"):
+                times[ps[len(PROV) :]] = self.time(o)
+            else:
                 if p == RDF.type and str(o) in _AGENT_CLASSES:
                     classes.add("Agent")
                 element_attrs.append(self.attribute(p, o))
-            if not (classes or times or element_attrs):
-                continue
-            ident = self.name(s)
-            if "Activity" in classes or times:
-                out.append(
-                    Statement("activity", ident, [times.get("startedAtTime"), times.get("endedAtTime")], element_attrs)
-                )
-            elif "Agent" in classes and "Entity" not in classes:
-                out.append(Statement("agent", ident, [], element_attrs))
-            else:
-                out.append(Statement("entity", ident, [], element_attrs))
-        return out
+        if not (classes or times or element_attrs):
+            return  # only the subject of relations: not declared as an element here
+        ident = self.name(s)
+        if "Activity" in classes or times:
+            formal = [times.get("startedAtTime"), times.get("endedAtTime")]
+            out.append(Statement("activity", ident, formal, element_attrs))
+        elif "Agent" in classes and "Entity" not in classes:
+            out.append(Statement("agent", ident, [], element_attrs))
+        else:
+            out.append(Statement("entity", ident, [], element_attrs))
 
     def binary(
         self, s: Node, rel: tuple[str, str | None], o: Node, pairs: list[tuple[Node, Node]], covered: set
