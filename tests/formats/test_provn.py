@@ -285,3 +285,11 @@ def test_namespace_that_is_not_an_iri_is_refused_and_blank_relation_ids_dropped(
     doc = Document(namespaces={"ex": EX})
     doc.add(Used("ex:a", "ex:e", id="_:u1"))
     assert b"used(ex:a, ex:e, -)" in provn.dumps(doc)
+
+
+def test_voprov_prov_n_output_reads_into_ivoa_slots(conformance: Path) -> None:
+    doc = provn.loads((conformance / "voprov" / "voprov-tutorial-cell10.provn").read_bytes())
+    emma = doc.get("staff:Emma")
+    assert emma is not None and emma.email == "emma@myobservatory.com"  # type: ignore[attr-defined]
+    assert doc.get("obs:image1.fits").name == "image"  # type: ignore[union-attr]
+    assert doc.namespaces.default == "http://www.ivoa.net/documents/ProvenanceDM/index.html#"
