@@ -24,7 +24,7 @@ from provarchive.adql import Catalogue
 
 TABLES: dict[str, dict[str, str]] = {
     "provenance.entity": {"id": "TEXT", "bundle_id": "TEXT", "name": "TEXT", "size": "BIGINT", "level": "TEXT"},
-    "provenance.activity": {"id": "TEXT", "bundle_id": "TEXT", "name": "TEXT", "activity_description": "TEXT"},
+    "provenance.activity": {"id": "TEXT", "bundle_id": "TEXT", "name": "TEXT", "description": "TEXT"},
     "provenance.activitydescription": {"id": "TEXT", "name": "TEXT", "version": "TEXT"},
     "provenance.agent": {"id": "TEXT", "name": "TEXT"},
     "provenance.used": {"activity": "TEXT", "entity": "TEXT", "role": "TEXT"},

@@ -153,7 +153,7 @@ QUERIES: list[tuple[str, list[tuple[Any, ...]] | None]] = [
     (
         "SELECT e.id FROM provenance.entity AS e JOIN provenance.wasgeneratedby AS g ON g.entity = e.id "
         "JOIN provenance.activity AS a ON a.id = g.activity "
-        "JOIN provenance.activitydescription AS d ON d.id = a.activity_description WHERE d.version = '0.19'",
+        "JOIN provenance.activitydescription AS d ON d.id = a.description WHERE d.version = '0.19'",
         [("dl2",)],
     ),
 ]

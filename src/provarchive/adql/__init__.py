@@ -14,6 +14,7 @@ column when known); see docs/adql.md.
 
 from .catalogue import DEFAULT_LINEAGE_EDGES, PUBLISHED_SCHEMAS, Catalogue, LineageEdge
 from .errors import AdqlError, QueryTimeout
+from .examples import EXAMPLES, Example
 from .execute import QueryResult, open_sqlite_readonly, run_postgres, run_query, run_sqlite
 from .translate import ResultColumn, Translation, translate
 from .udf import LINEAGE_FUNCTIONS, UDF_PREFIX, LineageFunction, udf_features
@@ -22,6 +23,8 @@ __all__ = [
     "AdqlError",
     "Catalogue",
     "DEFAULT_LINEAGE_EDGES",
+    "EXAMPLES",
+    "Example",
     "LINEAGE_FUNCTIONS",
     "LineageEdge",
     "LineageFunction",
