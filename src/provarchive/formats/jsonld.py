@@ -257,11 +257,11 @@ class _Reader:
                 else:
                     formal[i] = self.name(raw["@id"] if isinstance(raw, dict) and "@id" in raw else raw, where)
                 continue
-            key = _SPECIAL_KEYS.get(term) if term in _SPECIAL_KEYS else None
+            key = _SPECIAL_KEYS.get(term)  # type, label, role, location, value (bare or prov:-prefixed)
             if key is None:
-                key = self.name(raw_key, where) if "://" in raw_key else raw_key
+                key, term = (self.name(raw_key, where) if "://" in raw_key else raw_key), raw_key
             for value in raw if isinstance(raw, list) else [raw]:
-                attrs.append((key, self.value(value, term if key in _SPECIAL_KEYS.values() else raw_key, where)))
+                attrs.append((key, self.value(value, term, where)))
         if kind == "hadMember" and members:
             return [Statement(kind, ident, [formal[0], m], list(attrs)) for m in members]
         if kind in ("entity", "activity", "agent") and ident is None:
