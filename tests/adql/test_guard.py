@@ -135,6 +135,7 @@ def test_uploaded_tables_are_published_only_for_their_request() -> None:
     adql = "SELECT e.id FROM provenance.entity AS e JOIN tap_upload.mine AS m ON m.wanted = e.id"
     assert "not published" in refusal(adql).message
     with_upload = CATALOGUE.with_uploads({"mine": {"wanted": "TEXT"}})
+    assert with_upload.has_table("tap_upload.mine") and not CATALOGUE.has_table("tap_upload.mine")
     assert '"tap_upload"."mine"' in translate(adql, "postgres", with_upload).sql
 
 

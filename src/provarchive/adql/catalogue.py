@@ -98,12 +98,13 @@ class Catalogue:
         """The lineage edges whose table is published (a missing table simply has no edges)."""
         return tuple(edge for edge in self.lineage_edges if edge.table in self._columns)
 
+    def with_tables(self, tables: Mapping[str, Sequence[str] | Mapping[str, str | None]]) -> Catalogue:
+        """A copy that also publishes ``tables`` (``schema.table`` → columns), e.g. TAP_SCHEMA's."""
+        return replace(self, tables={**self.tables, **tables})
+
     def with_uploads(self, uploads: Mapping[str, Sequence[str] | Mapping[str, str | None]]) -> Catalogue:
         """A copy that also publishes per-request uploaded tables (``tap_upload.<name>``)."""
-        tables = dict(self.tables)
-        for name, cols in uploads.items():
-            tables[name if "." in name else f"tap_upload.{name}"] = cols
-        return replace(self, tables=tables)
+        return self.with_tables({name if "." in name else f"tap_upload.{name}": cols for name, cols in uploads.items()})
 
     def sqlglot_schema(self) -> dict[str, object]:
         """The nested ``{schema: {table: {column: type}}}`` mapping sqlglot's optimizer reads."""
