@@ -160,3 +160,11 @@ def test_awkward_text_survives_the_bulk_paths(archive: Archive) -> None:
     stored = archive.get("ex:awkward").get("ex:awkward")  # type: ignore[union-attr]
     assert stored.name == awkward and stored.comment == "\\"
     assert stored.attribute("ex:note") == awkward
+
+
+def test_progress_is_reported_up_to_the_whole_document(archive: Archive) -> None:
+    doc = pipeline(300)
+    seen: list[tuple[int, int]] = []
+    archive.ingest(doc, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1] == (doc.count(), doc.count())
+    assert [d for d, _t in seen] == sorted(d for d, _t in seen)

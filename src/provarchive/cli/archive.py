@@ -36,8 +36,8 @@ ArchiveOption = Annotated[
         show_envvar=True,
     ),
 ]
-#: Inputs larger than this get a progress bar.
-_PROGRESS_MIN_FILES = 2
+#: Documents with at least this many records get a progress bar while they are stored.
+_PROGRESS_MIN_RECORDS = 50_000
 
 
 def _archive_url(given: str | None) -> str:
@@ -106,19 +106,28 @@ def register(app: typer.Typer) -> None:
         from ..formats import read
 
         total_added = total_unchanged = 0
-        with _opened(archive) as store, Progress(transient=True, disable=len(files) < _PROGRESS_MIN_FILES) as bar:
-            task = bar.add_task("ingesting", total=len(files))
+        with _opened(archive) as store, Progress(transient=True) as bar:
+            overall = bar.add_task("files", total=len(files), visible=len(files) > 1)
             for path in files:
                 with _store_errors(EXIT_UNREADABLE):
                     doc = read(path, format)
+                count = doc.count()
+                # a bar for large documents only: small ones are stored before it would show
+                task = bar.add_task(path.name, total=count, visible=count >= _PROGRESS_MIN_RECORDS)
                 try:
-                    result = store.ingest(doc, merge=merge, source=str(path))
+                    result = store.ingest(
+                        doc,
+                        merge=merge,
+                        source=str(path),
+                        progress=lambda done, _total, t=task: bar.update(t, completed=done),
+                    )
                 except Exception as exc:
                     from ..store import StoreError
 
                     if isinstance(exc, StoreError):
                         raise fail(f"{path}: {exc}", EXIT_INVALID) from None
                     raise
+                bar.remove_task(task)
                 total_added += result.total_added
                 total_unchanged += result.unchanged
                 merged = f", {result.merged} merged" if result.merged else ""
@@ -126,7 +135,7 @@ def register(app: typer.Typer) -> None:
                     f"{path}: {result.total_added} records added, {result.unchanged} already present{merged}",
                     highlight=False,
                 )
-                bar.advance(task)
+                bar.advance(overall)
         if len(files) > 1:
             typer.echo(f"total: {total_added} added, {total_unchanged} already present")
 

@@ -10,7 +10,7 @@ archive at once.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -90,9 +90,19 @@ class Archive:
 
     # ----------------------------------------------------------------------- write
 
-    def ingest(self, doc: Document, *, merge: bool = False, source: str | None = None) -> IngestResult:
-        """Store ``doc`` in one transaction (idempotent; conflicts refused unless ``merge``)."""
-        return self._retrying(lambda: ingest_document(self.backend, doc, merge=merge, source=source))
+    def ingest(
+        self,
+        doc: Document,
+        *,
+        merge: bool = False,
+        source: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> IngestResult:
+        """Store ``doc`` in one transaction (idempotent; conflicts refused unless ``merge``).
+
+        ``progress(done, total)``, if given, is called as records are stored.
+        """
+        return self._retrying(lambda: ingest_document(self.backend, doc, merge=merge, source=source, progress=progress))
 
     def mark(
         self, ids: Iterable[str], mark: str = "reprocess", *, note: str | None = None, by: str | None = None

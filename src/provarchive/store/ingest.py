@@ -22,7 +22,7 @@ The rules (docs/archive.md explains them to users):
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,8 +67,18 @@ class IngestResult:
 _ORDER = tuple(t.name for t in TABLES if t.name in ELEMENT_TABLES or t.edge is not None)
 
 
-def ingest_document(backend: Backend, doc: Document, *, merge: bool = False, source: str | None = None) -> IngestResult:
-    """Store ``doc`` in one transaction; see the module documentation for the rules."""
+def ingest_document(
+    backend: Backend,
+    doc: Document,
+    *,
+    merge: bool = False,
+    source: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestResult:
+    """Store ``doc`` in one transaction; see the module documentation for the rules.
+
+    ``progress(done, total)`` is called as rows are stored (records, per table).
+    """
     if not isinstance(doc, Document):
         raise StoreError(f"ingest needs a Document, not {type(doc).__name__}")
     with backend.write() as conn:
@@ -93,6 +103,7 @@ def ingest_document(backend: Backend, doc: Document, *, merge: bool = False, sou
             if isinstance(record, Element) and record.id not in seen:
                 seen.add(record.id)
                 result.ids.append(record.id)
+        done = 0
         for table in _ORDER:
             rows = tables.get(table)
             if not rows:
@@ -106,6 +117,9 @@ def ingest_document(backend: Backend, doc: Document, *, merge: bool = False, sou
                 result.merged += _check_existing(backend, conn, table, rows, merge)
             result.added[table] = added
             result.unchanged += len(rows) - added
+            if progress is not None:
+                done += len(rows)
+                progress(done, len(records))
         for bundle_id in doc.bundles:
             _execute_ignore(conn, "bundle", ("id", "ingested_at"), (renames.get_id(bundle_id), db_time(utcnow())))
         conn.execute(
