@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -119,7 +120,7 @@ def register(app: typer.Typer) -> None:
                         doc,
                         merge=merge,
                         source=str(path),
-                        progress=lambda done, _total, t=task: bar.update(t, completed=done),
+                        progress=partial(_advance, bar, task),
                     )
                 except Exception as exc:
                     from ..store import StoreError
@@ -318,6 +319,10 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"archive schema upgraded from {before or 'nothing'} to revision {HEAD_REVISION}")
 
     app.add_typer(db, name="db")
+
+
+def _advance(bar: Any, task: Any, done: int, _total: int) -> None:
+    bar.update(task, completed=done)
 
 
 def _print_tree(doc: Any, roots: list[str], back: bool) -> None:

@@ -250,7 +250,7 @@ class RowMaker:
 
 def _compile(cls: type[Record], spec: TableSpec) -> Callable[[Record, str], tuple[Any, ...]]:
     """The generated row function of ``cls`` (see :class:`RowMaker`)."""
-    slots = set()
+    slots: set[str] = set()
     for klass in cls.__mro__:
         slots.update(getattr(klass, "__slots__", ()))
     parts = []

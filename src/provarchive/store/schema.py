@@ -36,6 +36,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.schema import SchemaItem
 from sqlalchemy.types import TypeEngine
 
 __all__ = [
@@ -737,7 +738,7 @@ def build_table(spec: TableSpec, metadata: MetaData, schema: str | None = SCHEMA
         Column(c.name, column_type(c.kind), nullable=c.nullable, comment=c.description, info={"spec": c})
         for c in spec.columns
     ]
-    items: list[object] = [PrimaryKeyConstraint(*spec.key, name=f"pk_{spec.name}")]
+    items: list[SchemaItem] = [PrimaryKeyConstraint(*spec.key, name=f"pk_{spec.name}")]
     if spec.edge is not None:
         a, b = spec.edge
         # covering indexes: the recursive walk reads both ends from the index alone
@@ -757,7 +758,7 @@ def build_table(spec: TableSpec, metadata: MetaData, schema: str | None = SCHEMA
         *columns,
         *items,
         schema=schema,
-        comment=spec.description,  # type: ignore[arg-type]
+        comment=spec.description,
         info={"spec": spec},
         sqlite_with_rowid=spec.edge is not None,
     )

@@ -147,13 +147,13 @@ def search(
         )
     if agent is not None:
         agents = f"(SELECT CAST(:agent AS TEXT) UNION SELECT id FROM {p}.agent WHERE name = :agent)"
-        cond = f"EXISTS (SELECT 1 FROM {p}.wasassociatedwith w WHERE w.activity = a.id AND w.agent IN {agents})"
+        by_agent = f"EXISTS (SELECT 1 FROM {p}.wasassociatedwith w WHERE w.activity = a.id AND w.agent IN {agents})"
         if kind == "entity":
-            cond = (
-                f"({cond} OR EXISTS (SELECT 1 FROM {p}.wasattributedto t WHERE t.entity = e.id"
+            by_agent = (
+                f"({by_agent} OR EXISTS (SELECT 1 FROM {p}.wasattributedto t WHERE t.entity = e.id"
                 f" AND t.agent IN {agents}))"
             )
-        where.append(cond)
+        where.append(by_agent)
     if used is not None:
         where.append(f"EXISTS (SELECT 1 FROM {p}.used u WHERE u.activity = a.id AND u.entity = :used)")
     if since is not None:
