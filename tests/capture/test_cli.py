@@ -45,8 +45,7 @@ def test_sigterm_to_the_wrapper_reaches_the_command(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (spool.exists() and '"e":"start"' in spool.read_text()):
         time.sleep(0.05)
-    time.sleep(0.3)  # let the wrapper spawn sleep and install its handlers
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signal.SIGTERM)  # the handlers exist before the start event is written
     assert process.wait(timeout=60) == 128 + signal.SIGTERM
     act = compile_spool(spool).activities[0]
     assert (act.attribute("pa:status"), act.attribute("pa:signal")) == ("killed", signal.SIGTERM)

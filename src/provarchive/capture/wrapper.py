@@ -244,33 +244,58 @@ def _spawn(command: list[str], env: dict[str, str], capture: dict[int, int] | No
     )
 
 
-def _wait(pid: int) -> tuple[int, Any]:
-    """Wait for ``pid`` while forwarding SIGTERM/SIGHUP to it; returns (wait status, its rusage).
+class _SignalForwarder:
+    """Passes SIGTERM and SIGHUP on to the command while the wrapper runs it.
 
-    SIGINT from a terminal already reaches the whole process group, so the wrapper only
-    ignores it (and records the command's reaction); a batch system's SIGTERM is sent to
-    the wrapper alone and is passed on.
+    A batch system's SIGTERM (time limit, ``scancel``) goes to the wrapper alone, so it
+    is forwarded and the command's reaction is recorded. SIGINT from a terminal already
+    reaches the whole process group, so once the command runs it is ignored here. The
+    handlers are installed before anything is recorded: a signal arriving while the
+    command is being started is kept and sent as soon as the command exists.
     """
-    signal = _signal_module()
 
-    def forward(signum: int, _frame: Any) -> None:
-        try:  # noqa: SIM105 - importing contextlib would cost time on the fast path
-            os.kill(pid, signum)
-        except OSError:
-            pass
+    def __init__(self) -> None:
+        self.signal = _signal_module()
+        self.pid: int | None = None
+        self.pending: list[int] = []
+        self.previous: dict[int, Any] = {}
 
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    previous[signal.SIGINT] = signal.signal(signal.SIGINT, lambda *_: None)
+    def _handle(self, signum: int, _frame: Any) -> None:
+        if self.pid is None:
+            self.pending.append(signum)
+        elif signum != self.signal.SIGINT:
+            try:  # noqa: SIM105 - importing contextlib would cost time on the fast path
+                os.kill(self.pid, signum)
+            except OSError:
+                pass
+
+    def __enter__(self) -> _SignalForwarder:
+        for sig in (self.signal.SIGTERM, self.signal.SIGHUP, self.signal.SIGINT):
+            self.previous[sig] = self.signal.signal(sig, self._handle)
+        return self
+
+    def started(self, pid: int) -> None:
+        """The command exists: deliver what arrived before."""
+        self.pid = pid
+        for signum in self.pending:
+            try:  # noqa: SIM105 - importing contextlib would cost time on the fast path
+                os.kill(pid, signum)
+            except OSError:
+                pass
+        self.pending.clear()
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            self.signal.signal(sig, handler)
+
+
+def _wait(pid: int) -> tuple[int, Any]:
+    """Wait for ``pid``; returns (wait status, its resource usage)."""
     try:
-        while True:
-            try:
-                _pid, status, usage = os.wait4(pid, 0)
-                return status, usage
-            except ChildProcessError:  # pragma: no cover - reaped elsewhere
-                return 0, None
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        _pid, status, usage = os.wait4(pid, 0)
+        return status, usage
+    except ChildProcessError:  # pragma: no cover - reaped elsewhere
+        return 0, None
 
 
 def main(argv: list[str]) -> int:
@@ -301,6 +326,11 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: Any, command: list[str], parameters: dict[str, str]) -> int:
+    with _SignalForwarder() as signals:
+        return _record(args, command, parameters, signals)
+
+
+def _record(args: Any, command: list[str], parameters: dict[str, str], signals: _SignalForwarder) -> int:
     from .environment import mask_argv
 
     user_spool = args.spool or os.environ.get("PROVARCHIVE_SPOOL")
@@ -352,6 +382,7 @@ def _run(args: Any, command: list[str], parameters: dict[str, str]) -> int:
         _say(message, args.quiet)
         act.finish(outcome=("failed", EXIT_CANNOT_RUN, message))
         return _deliver(act, args, user_spool, EXIT_CANNOT_RUN)
+    signals.started(pid)
     for write_fd in pipes.values():
         os.close(write_fd)
     status, child_usage = _wait(pid)
