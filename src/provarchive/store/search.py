@@ -42,6 +42,19 @@ def glob_to_like(pattern: str) -> str:
     return "".join(out)
 
 
+def _descriptions(conn: Connection, type: str | None, content_type: str | None) -> list[str]:
+    """Ids of the EntityDescriptions with this type and/or content type."""
+    conditions, params = ["bundle_id = ''"], {}
+    if type is not None:
+        conditions.append("type = :type")
+        params["type"] = type
+    if content_type is not None:
+        conditions.append("content_type = :content_type")
+        params["content_type"] = content_type
+    sql = f"SELECT id FROM {SCHEMA}.entitydescription WHERE {' AND '.join(conditions)} ORDER BY id"
+    return [row[0] for row in conn.execute(text(sql), params)]
+
+
 def _time_param(backend: Backend, value: datetime | str, name: str) -> Any:
     if isinstance(value, str):
         try:
@@ -96,18 +109,19 @@ def search(
         key = "e.id"
         when = "COALESCE(e.generated_at_time, g.time, a.end_time)"
         when_end = when
-        # Written as IN (descriptions): the entity(description) index is ordered by id
-        # within a description, so the first page is read without sorting everything.
-        described = []
-        if type is not None:
-            described.append("type = :type")
-        if content_type is not None:
-            described.append("content_type = :content_type")
-        if described:
-            where.append(
-                f"e.description IN (SELECT id FROM {p}.entitydescription WHERE {' AND '.join(described)}"
-                " AND bundle_id = '')"
-            )
+        if type is not None or content_type is not None:
+            # The matching descriptions first (a handful): the entity(description) index
+            # is ordered by id within one description, so with a single description the
+            # first page is read in order and the scan stops at ``limit``.
+            descriptions = _descriptions(conn, type, content_type)
+            if not descriptions:
+                return []
+            if len(descriptions) == 1:
+                where.append("e.description = :only_description")
+                params["only_description"] = descriptions[0]
+            else:
+                where.append(f"e.description IN {backend.id_list('descriptions')}")
+                params["descriptions"] = backend.id_param(descriptions)
         if location is not None:
             where.append("e.location LIKE :location ESCAPE '\\'")
         if hash is not None:
@@ -165,8 +179,7 @@ def search(
     if after is not None:
         where.append(f"{key} > :after")
     for name, given in (
-        ("type", type),
-        ("content_type", content_type),
+        ("type", type if kind == "activity" else None),
         ("description", description),
         ("version", version),
         ("parameter", parameter),
