@@ -135,12 +135,14 @@ def run_postgres(connection: Any, translation: Translation, timeout: float) -> Q
     milliseconds = max(1, int(timeout * 1000))
     try:
         with connection.transaction(force_rollback=True):
-            # One round trip. JIT off: recursive CTEs get huge row estimates that trigger ~10 ms
-            # of JIT compilation for walks that take a few ms.
+            # One round trip. UTC: time literals without a zone are UTC (DALI), as on SQLite.
+            # JIT off: recursive CTEs get huge row estimates that trigger ~10 ms of JIT
+            # compilation for walks that take a few ms.
             connection.execute(
                 "SET TRANSACTION READ ONLY; "
                 f"SET LOCAL statement_timeout = {milliseconds}; "
                 "SET LOCAL search_path = pg_catalog; "
+                "SET LOCAL TimeZone = 'UTC'; "
                 "SET LOCAL jit = off"
             )
             with connection.cursor() as cursor:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlglot import exp
@@ -276,6 +277,7 @@ def _lower(tree: exp.Expression, backend: str, catalogue: Catalogue) -> exp.Expr
     lowered = tree.transform(rewrite, copy=False)
     if backend == "sqlite":
         _unparenthesize_set_members(lowered)
+        _canonical_time_literals(lowered)
     # "udf(...) = 1" in a condition becomes the bare IN test, which planners turn into a semi-join.
     for eq in list(lowered.find_all(exp.EQ)):
         left, right = eq.this, eq.expression
@@ -286,6 +288,45 @@ def _lower(tree: exp.Expression, backend: str, catalogue: Catalogue) -> exp.Expr
                     eq.replace(predicate)
                     break
     return lowered
+
+
+_TIME_TYPES = {exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ, exp.DataType.Type.DATETIME}
+
+
+def _canonical_time(text: str) -> str | None:
+    """A time literal in the store's SQLite form: UTC, ISO 8601, microseconds, ``+00:00``."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.isoformat(timespec="microseconds")
+
+
+def _is_time_column(node: exp.Expression | None) -> bool:
+    return isinstance(node, exp.Column) and node.type is not None and node.type.this in _TIME_TYPES
+
+
+def _canonical_time_literals(tree: exp.Expression) -> None:
+    """On SQLite, compare time columns with literals written the way the store writes times.
+
+    SQLite keeps times as ISO text (``2024-01-01T00:00:00.000000+00:00``, see
+    ``store/schema.py``) and compares text, so ``start_time < '2024-01-01 12:00'`` would
+    compare 'T' with ' '. PostgreSQL compares instants; rewriting the literal to the
+    stored form (UTC when no zone is given, as DALI says) gives the same rows.
+    """
+    for node in tree.find_all(exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between):
+        keys = ("this", "low", "high") if isinstance(node, exp.Between) else ("this", "expression")
+        operands = [node.args.get(key) for key in keys]
+        if not any(
+            isinstance(op, exp.Column) and op.type is not None and op.type.this in _TIME_TYPES for op in operands
+        ):
+            continue
+        for key, operand in zip(keys, operands):
+            if isinstance(operand, exp.Literal) and operand.is_string:
+                canonical = _canonical_time(operand.this)
+                if canonical is not None:
+                    node.set(key, exp.Literal.string(canonical))
 
 
 def _unparenthesize_set_members(tree: exp.Expression) -> None:
