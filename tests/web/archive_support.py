@@ -37,6 +37,7 @@ def chain_document(tag: str, steps: int = 2) -> Document:
 
 def start_server(tmp: Path, archive_url: str | None, config: str = "", port: int | None = None) -> Server:
     """``provarchive serve`` on ``archive_url`` (None: SQLite in ``tmp``), on ``port`` if given."""
+    tmp.mkdir(parents=True, exist_ok=True)
     server = make_server(tmp, config)
     if archive_url:
         server.env["PROVARCHIVE_ARCHIVE"] = archive_url
