@@ -150,8 +150,16 @@ def peer_insert(archive: Archive, tables: dict[str, list[tuple[Any, ...]]]) -> f
     return time.perf_counter() - t
 
 
+class Lines(list[str]):
+    """Table lines, printed as soon as they are measured (a full run takes minutes)."""
+
+    def append(self, line: str) -> None:
+        print(line, flush=True)
+        super().append(line)
+
+
 def bench_backend(name: str, url: str, peer_url: str, docs: list[Document], graph: nx.DiGraph, runs: int) -> list[str]:
-    lines = []
+    lines = Lines()
     archive = open_archive(url)
     peer = open_archive(peer_url)
     records = sum(d.count() for d in docs)
@@ -238,13 +246,11 @@ def main() -> None:
         f"generated {sum(d.count() for d in docs):,} records, {graph.number_of_edges():,} edges, "
         f"{graph.number_of_nodes():,} nodes in {time.perf_counter() - t:.1f} s"
     )
-    lines = ["| backend | what | provarchive (median) | peer, same run | ratio |", "|---|---|---|---|---|"]
+    print("| backend | what | provarchive (median) | peer, same run | ratio |\n|---|---|---|---|---|", flush=True)
     backends = args.backends.split(",")
     if "sqlite" in backends:
         with tempfile.TemporaryDirectory() as tmp:
-            lines += bench_backend(
-                "SQLite", str(Path(tmp) / "a.db"), str(Path(tmp) / "peer.db"), docs, graph, args.runs
-            )
+            bench_backend("SQLite", str(Path(tmp) / "a.db"), str(Path(tmp) / "peer.db"), docs, graph, args.runs)
     if "postgresql" in backends:
         import psycopg
 
@@ -254,12 +260,11 @@ def main() -> None:
             for db in names:
                 conn.execute(f'CREATE DATABASE "{db}"')
         try:
-            lines += bench_backend("PostgreSQL", f"{base}/{names[0]}", f"{base}/{names[1]}", docs, graph, args.runs)
+            bench_backend("PostgreSQL", f"{base}/{names[0]}", f"{base}/{names[1]}", docs, graph, args.runs)
         finally:
             with psycopg.connect(args.pg, autocommit=True) as conn:
                 for db in names:
                     conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    print("\n".join(lines))
 
 
 if __name__ == "__main__":

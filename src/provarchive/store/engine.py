@@ -191,8 +191,24 @@ class PostgresBackend(Backend):
         super().__init__(engine, url)
 
     def insert_new(self, conn: Connection, table: str, rows: Sequence[tuple[Any, ...]]) -> int:
+        """COPY straight into the table when every key is new (the common case, 2-3x faster);
+        else stage the rows and insert only the new ones."""
         if not rows:
             return 0
+        import psycopg
+
+        cur = self.dbapi(conn).cursor()
+        cur.execute("SAVEPOINT provarchive_copy")
+        try:
+            self._copy(cur, f"{SCHEMA}.{table}", table, rows)
+        except psycopg.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT provarchive_copy")
+        else:
+            cur.execute("RELEASE SAVEPOINT provarchive_copy")
+            return len(rows)
+        return self._insert_staged(conn, table, rows)
+
+    def _insert_staged(self, conn: Connection, table: str, rows: Sequence[tuple[Any, ...]]) -> int:
         staged = self.stage(conn, table, rows)
         key = ", ".join(TABLE_BY_NAME[table].key)
         cur = self.dbapi(conn).cursor()
@@ -211,10 +227,14 @@ class PostgresBackend(Backend):
             f"CREATE TEMP TABLE IF NOT EXISTS {name} (LIKE {SCHEMA}.{table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
         )
         cur.execute(f"TRUNCATE {name}")
-        with cur.copy(f"COPY {name} ({_insert_columns(table)}) FROM STDIN") as copy:
+        self._copy(cur, name, table, rows)
+        return name
+
+    @staticmethod
+    def _copy(cur: Any, target: str, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        with cur.copy(f"COPY {target} ({_insert_columns(table)}) FROM STDIN") as copy:
             for start in range(0, len(rows), _COPY_CHUNK):
                 copy.write(copy_text(rows[start : start + _COPY_CHUNK]))
-        return name
 
     def id_list(self, param: str) -> str:
         return f"(SELECT unnest(CAST(:{param} AS text[])))"
