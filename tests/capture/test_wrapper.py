@@ -102,8 +102,12 @@ def test_unreachable_archive_keeps_the_spool_and_the_exit_status(tmp_path: Path)
     assert result.returncode == 3
     assert "spool kept" in result.stderr
     assert spool.is_file() and compile_spool(spool).activities
-    http = run_cli("run", "--spool", str(spool), "--archive", "http://127.0.0.1:9/", "--", "true", cwd=tmp_path)
-    assert http.returncode == 0 and "not supported yet" in http.stderr
+    secret = "s3cr3t-in-url"
+    http = run_cli(
+        "run", "--spool", str(spool), "--archive", f"http://me:{secret}@127.0.0.1:9/", "--", "true", cwd=tmp_path
+    )  # fmt: skip
+    assert http.returncode == 0 and "spool kept" in http.stderr
+    assert secret not in http.stderr and secret not in spool.read_text()
 
 
 def test_archive_delivery_from_the_wrapper(tmp_path: Path) -> None:

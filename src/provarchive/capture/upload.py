@@ -63,6 +63,13 @@ def marker_path(spool: str | os.PathLike[str]) -> str:
     return os.fspath(spool) + ".uploaded"
 
 
+def _marker_key(spool_stat: os.stat_result, archive_url: str) -> str:
+    """What the marker records: the archive (credentials masked) and the spool's version."""
+    from .environment import mask_argv
+
+    return f"{mask_argv([archive_url])[0]}|{spool_stat.st_size}|{spool_stat.st_mtime_ns}"
+
+
 def _already_uploaded(spool: str, archive_url: str) -> bool:
     try:
         with open(marker_path(spool), encoding="utf-8") as handle:
@@ -73,14 +80,14 @@ def _already_uploaded(spool: str, archive_url: str) -> bool:
         st = os.stat(spool)
     except OSError:
         return False
-    return f"{archive_url}|{st.st_size}|{st.st_mtime_ns}" in delivered
+    return _marker_key(st, archive_url) in delivered
 
 
 def _mark_uploaded(spool: str, archive_url: str) -> None:
     st = os.stat(spool)
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     with open(marker_path(spool), "a", encoding="utf-8") as handle:
-        handle.write(f"{archive_url}|{st.st_size}|{st.st_mtime_ns}\t{stamp}\n")
+        handle.write(f"{_marker_key(st, archive_url)}\t{stamp}\n")
 
 
 def _deliver_local(doc: Any, archive_url: str) -> Any:

@@ -446,13 +446,15 @@ def _deliver(act: RecordedActivity, args: Any, user_spool: str | None, code: int
             except OSError:
                 pass
     elif args.archive:
+        from .environment import mask_argv
         from .upload import upload
 
         result = upload(spool, args.archive)
         if not result.ok:
+            shown = mask_argv([args.archive])[0]  # a token in the URL must not reach logs
             _say(
-                f"upload to {args.archive} failed ({result.error}); spool kept at {spool} "
-                f"(retry: provarchive spool upload {spool} --archive {args.archive})",
+                f"upload to {shown} failed ({result.error}); spool kept at {spool} "
+                f"(retry: provarchive spool upload {spool} --archive {shown})",
                 args.quiet,
             )
     return code
