@@ -72,6 +72,7 @@ class JobService:
         self.config = config
         self.archive = archive
         self._definitions: dict[tuple[str, str], JobDefinition] = {}
+        self._newest: dict[str, tuple[str, float]] = {}
         self._changed = threading.Condition()
 
     # -------------------------------------------------------------- life cycle
@@ -95,10 +96,19 @@ class JobService:
         """Store a definition version; False if that exact version is already there."""
         added = self.store.add_definition(definition.name, definition.version, definition.to_yaml(), utc_ms())
         self._definitions[(definition.name, definition.version)] = definition
+        self._newest.pop(definition.name, None)
         return added
 
     def get_definition(self, name: str, version: str | None = None) -> JobDefinition:
-        """The newest version of ``name`` (or the given version); UnknownJobError if absent."""
+        """The newest version of ``name`` (or the given version); UnknownJobError if absent.
+
+        Which version is the newest is remembered for one second, so a version added by
+        another process (``provarchive jobdef add``) is used within a second.
+        """
+        if version is None:
+            newest = self._newest.get(name)
+            if newest is not None and time.monotonic() - newest[1] < 1.0:
+                version = newest[0]
         if version is not None and (name, version) in self._definitions:
             return self._definitions[(name, version)]
         found = self.store.definition_body(name, version)
@@ -108,6 +118,8 @@ class JobService:
         if definition is None:
             definition = load_definition(found[1], f"{name} {found[0]}")
             self._definitions[(name, found[0])] = definition
+        if version is None:
+            self._newest[name] = (found[0], time.monotonic())
         return definition
 
     def list_definitions(self) -> list[JobDefinition]:
