@@ -107,7 +107,7 @@ def create_app(
     reaper_interval_s: float = 60.0,
 ) -> FastAPI:
     """The provarchive web application (UWS job service, VOSI, job definitions)."""
-    from . import archive_api, jobdefs, uws, vosi
+    from . import archive_api, jobdefs, provsap, tap, uws, vosi
 
     service = service or build_service(settings)
     reaper = Reaper(service, reaper_interval_s)
@@ -122,6 +122,7 @@ def create_app(
         anyio.to_thread.current_default_thread_limiter().total_tokens = 200  # WAIT requests block threads
         service.start()
         load_definitions(service, folders)
+        tap.start(app, service)
         reaper.start()
         log.info("job service started", extra={"definitions": [d.name for d in service.list_definitions()]})
         try:
@@ -143,6 +144,8 @@ def create_app(
     app.include_router(uws.router)
     app.include_router(vosi.router)
     app.include_router(jobdefs.router)
+    app.include_router(provsap.router)
+    tap.install(app, service.archive.url if service.archive is not None else settings.archive_url, settings.data_dir)
     app.include_router(archive_api.router)
     app.add_middleware(BodyLimit, limit=settings.service.max_upload_bytes + 64 * 1024)
     return app

@@ -51,7 +51,9 @@ def base_url(request: Request) -> str:
 
 
 def list_url(request: Request, jobdef: str) -> str:
-    return f"{base_url(request)}/uws/{jobdef}/jobs"
+    """The job list of ``jobdef``; a service may publish one elsewhere (TAP: ``/tap/async``)."""
+    mounted: dict[str, str] = getattr(request.app.state, "job_list_paths", {})
+    return f"{base_url(request)}{mounted.get(jobdef, f'/uws/{jobdef}/jobs')}"
 
 
 def job_url(request: Request, job: Job) -> str:
