@@ -172,3 +172,17 @@ def test_job_storage_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
         assert [j.id for j in service.list_jobs("echo", User("pg"), phases=[Phase.COMPLETED], last=5)] == [job.id]
     finally:
         service.stop()
+
+
+def test_inner_steps_recorded_with_the_capture_api_are_merged(service: JobService) -> None:
+    from provarchive.formats import loads
+    from provarchive.model.records import Activity, WasInformedBy
+
+    job = finish(service, service.create_job("inner", None, [], run=True))
+    assert job.phase is Phase.COMPLETED, job.error_message
+    doc = loads((service.job_dir(job) / "provenance.json").read_bytes(), "PROV-JSON")
+    job_activity = f"pa:job-{job.id}"
+    inner = [a for a in doc.of_type(Activity) if a.name == "inner step"]
+    assert len(inner) == 1
+    links = [r for r in doc.of_type(WasInformedBy) if r.informed == inner[0].id]
+    assert [r.informant for r in links] == [job_activity]

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pydantic_xml import BaseXmlModel, element
 from vo_models.uws import ErrorSummary, Jobs, JobSummary, Parameter, ResultReference, Results, ShortJobDescription
 from vo_models.uws.models import NSMAP
+from vo_models.uws.types import ErrorType, ExecutionPhase
 
 from ..jobs.models import Job, JobResult
 
@@ -70,12 +71,12 @@ def job_document(job: Job, job_url: str) -> bytes:
     """``<uws:job>`` (UWS 1.1, schema-valid: nillable elements present, errorSummary typed)."""
     error = None
     if job.error_message:
-        error = ErrorSummary(message=job.error_message, type=job.error_type or "fatal", has_detail=True)
+        error = ErrorSummary(message=job.error_message, type=ErrorType(job.error_type or "fatal"), has_detail=True)
     model = _JobXml(
         job_id=job.id,
         run_id=job.run_id,
         owner_id=job.owner,
-        phase=job.phase.value,
+        phase=ExecutionPhase(job.phase.value),
         quote=job.quote,
         creation_time=job.creation_time,
         start_time=job.start_time,
@@ -95,7 +96,7 @@ def jobs_document(jobs: Sequence[Job], list_url: str) -> bytes:
         ShortJobDescription(
             job_id=job.id,
             href=f"{list_url}/{job.id}",
-            phase=job.phase.value,
+            phase=ExecutionPhase(job.phase.value),
             run_id=job.run_id,
             owner_id=job.owner,
             creation_time=job.creation_time,
