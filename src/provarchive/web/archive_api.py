@@ -19,7 +19,7 @@ import base64
 import binascii
 import hashlib
 import tempfile
-import threading
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
@@ -82,16 +82,12 @@ def archive_of(request: Request) -> Any:
     return request.app.state.service.archive
 
 
-_LEDGER_LOCK = threading.Lock()
-
-
 def ledger_of(request: Request) -> IngestLedger:
-    """The app's idempotency ledger, its table created on first use."""
+    """The app's idempotency ledger (its table is created on first use, see :class:`IngestLedger`)."""
     state = request.app.state
-    with _LEDGER_LOCK:
-        ledger = getattr(state, "archive_ledger", None)
-        if ledger is None:
-            ledger = state.archive_ledger = IngestLedger(archive_of(request).engine)
+    ledger = getattr(state, "archive_ledger", None)
+    if ledger is None:
+        ledger = state.archive_ledger = IngestLedger(archive_of(request).engine)
     return ledger
 
 
@@ -265,38 +261,66 @@ async def ingest_document(
         raise Problem(400, "malformed-document", "the request body is empty; send a provenance document")
     fmt = choose_format(format, request.headers.get("content-type", ""), data[:4096])
     keys = [key_header, f"sha256:{sha256}"] if key_header else [f"sha256:{sha256}"]
-    ledger = await anyio.to_thread.run_sync(ledger_of, request)
-    try:
-        stored = await anyio.to_thread.run_sync(ledger.lookup, keys[0], sha256)
-    except KeyReused as exc:
-        raise Problem(422, "idempotency-key-reused", str(exc)) from None
-    if stored is not None:
-        stored["replayed"] = True
-        return JSONResponse(stored, status_code=201 if stored["status"] == "added" else 200)
     who = caller.name if caller is not None else "anonymous"
-    source = f"HTTP upload by {who} (key {keys[0]})"
-    result, format_name = await anyio.to_thread.run_sync(_ingest, archive_of(request), data, fmt, merge, source)
-    del data
-    base = base_url(request)
-    answer = IngestAnswer(
-        status="added" if result.total_added else "unchanged",
-        replayed=False,
-        document_sha256=sha256,
-        idempotency_key=keys[0],
-        format=format_name,
-        added={table: n for table, n in result.added.items() if n},
-        total_added=result.total_added,
-        unchanged=result.unchanged,
-        merged=result.merged,
-        ids=list(result.ids),
-        read_back=ReadBack(record=f"{base}/archive/records/{{id}}", lineage=f"{base}/archive/lineage?id={{id}}"),
-    ).model_dump()
-    try:
-        final = await anyio.to_thread.run_sync(ledger.record, keys, sha256, answer, caller.name if caller else None)
-    except KeyReused as exc:  # a concurrent request took the key for another document
-        raise Problem(422, "idempotency-key-reused", str(exc)) from None
-    final["replayed"] = final != answer  # a concurrent identical request recorded its answer first
-    return JSONResponse(final, status_code=201 if final["status"] == "added" else 200)
+    work = IngestWork(
+        archive=archive_of(request),
+        ledger=ledger_of(request),
+        keys=keys,
+        sha256=sha256,
+        fmt=fmt,
+        merge=merge,
+        caller=caller.name if caller is not None else None,
+        source=f"HTTP upload by {who} (key {keys[0]})",
+        base=base_url(request),
+    )
+    del request  # the body is in ``data`` only from here on
+    answer = await anyio.to_thread.run_sync(work.run, data)  # one thread hop for lookup, ingest, record
+    return JSONResponse(answer, status_code=201 if answer["status"] == "added" else 200)
+
+
+@dataclass
+class IngestWork:
+    """One ingest request's blocking part: ledger lookup, read and store, ledger record."""
+
+    archive: Any
+    ledger: IngestLedger
+    keys: list[str]
+    sha256: str
+    fmt: Format
+    merge: bool
+    caller: str | None
+    source: str
+    base: str
+
+    def run(self, data: bytes) -> dict[str, Any]:
+        try:
+            stored = self.ledger.lookup(self.keys[0], self.sha256)
+        except KeyReused as exc:
+            raise Problem(422, "idempotency-key-reused", str(exc)) from None
+        if stored is not None:
+            return {**stored, "replayed": True}
+        result, format_name = _ingest(self.archive, data, self.fmt, self.merge, self.source)
+        del data
+        answer = IngestAnswer(
+            status="added" if result.total_added else "unchanged",
+            replayed=False,
+            document_sha256=self.sha256,
+            idempotency_key=self.keys[0],
+            format=format_name,
+            added={table: n for table, n in result.added.items() if n},
+            total_added=result.total_added,
+            unchanged=result.unchanged,
+            merged=result.merged,
+            ids=list(result.ids),
+            read_back=ReadBack(
+                record=f"{self.base}/archive/records/{{id}}", lineage=f"{self.base}/archive/lineage?id={{id}}"
+            ),
+        ).model_dump()
+        try:
+            final = self.ledger.record(self.keys, self.sha256, answer, self.caller)
+        except KeyReused as exc:  # a concurrent request took the key for another document
+            raise Problem(422, "idempotency-key-reused", str(exc)) from None
+        return {**final, "replayed": final != answer}  # a concurrent identical request recorded its answer first
 
 
 # ------------------------------------------------------------------------ records

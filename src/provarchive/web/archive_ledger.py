@@ -13,6 +13,7 @@ and both try to record their answer; the first row wins and both callers get it.
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -44,10 +45,20 @@ class IngestLedger:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        _METADATA.create_all(engine, checkfirst=True)
+        self._created = False
+        self._lock = threading.Lock()
+
+    def _ensure_table(self) -> None:
+        """Create the table once, on first use from a worker thread (never on the event loop)."""
+        if not self._created:
+            with self._lock:
+                if not self._created:
+                    _METADATA.create_all(self.engine, checkfirst=True)
+                    self._created = True
 
     def lookup(self, key: str, sha256: str) -> dict[str, Any] | None:
         """The stored answer for ``key``; KeyReused if it was given for another body."""
+        self._ensure_table()
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(ledger_table.c.sha256, ledger_table.c.answer).where(ledger_table.c.key == key)
