@@ -301,31 +301,79 @@ class _Parser:
             formal.extend([None] * (n_keys - len(formal)))
         attributes: list[tuple[str, Any]] = []
         if attrs:
-            for key, string, datatype, lang, qname, number in _FAST_ATTRIBUTE.findall(attrs):
-                if key not in good and not container.resolves(key):
-                    return None
-                if string:
-                    if datatype:
-                        value = self.typed(string[1:-1], datatype, container, -1)
-                        if value is None:
-                            return None
-                    elif lang:
-                        value = Literal(string[1:-1], lang=lang)
-                    else:
-                        value = string[1:-1]
-                elif qname:
-                    if qname not in good and not container.resolves(qname):
-                        return None
-                    value = QName(qname)
-                else:
-                    value = int(number)
-                attributes.append((key, value))
+            found = self.split_attributes(attrs, container) or self.find_attributes(attrs, container)
+            if found is None:
+                return None
+            attributes = found
         if kind not in _ELEMENTS:
             if formal[0] is None:
                 return None  # the general path reports it
             if ident is not None and ident.startswith("_:"):
                 ident = None
         return Statement(kind, ident, formal, attributes)
+
+    def split_attributes(self, attrs: str, container: _Container) -> list[tuple[str, Any]] | None:
+        """Attributes of a fast-path match, split on ``", "``; None if a string holds one.
+
+        The fast-path expression has already checked the list against the grammar, so
+        every part is ``name=value`` and a string ends at its next double quote; a
+        string holding ``", "`` is cut in two, its first part has no closing quote, and
+        :meth:`find_attributes` takes over.
+        """
+        good = container.good
+        out: list[tuple[str, Any]] = []
+        for part in attrs.split(", "):
+            key, _eq, raw = part.partition("=")
+            if key not in good and not container.resolves(key):
+                return None
+            first = raw[0]
+            if first == '"':
+                end = raw.find('"', 1)
+                if end < 0:
+                    return None
+                lexical = raw[1:end]
+                if end == len(raw) - 1:
+                    value: Any = lexical
+                elif raw[end + 1] == "@":
+                    value = Literal(lexical, lang=raw[end + 2 :])
+                else:  # ' %% datatype'
+                    value = self.typed(lexical, raw[end + 5 :], container, -1)
+                    if value is None:
+                        return None
+            elif first == "'":
+                name = raw[1:-1]
+                if name not in good and not container.resolves(name):
+                    return None
+                value = QName(name)
+            else:
+                value = int(raw)
+            out.append((key, value))
+        return out
+
+    def find_attributes(self, attrs: str, container: _Container) -> list[tuple[str, Any]] | None:
+        """Attributes of a fast-path match, tokenised by the attribute expression."""
+        good = container.good
+        out: list[tuple[str, Any]] = []
+        for key, string, datatype, lang, qname, number in _FAST_ATTRIBUTE.findall(attrs):
+            if key not in good and not container.resolves(key):
+                return None
+            if string:
+                if datatype:
+                    value = self.typed(string[1:-1], datatype, container, -1)
+                    if value is None:
+                        return None
+                elif lang:
+                    value = Literal(string[1:-1], lang=lang)
+                else:
+                    value = string[1:-1]
+            elif qname:
+                if qname not in good and not container.resolves(qname):
+                    return None
+                value = QName(qname)
+            else:
+                value = int(number)
+            out.append((key, value))
+        return out
 
     def typed(self, lexical: str, datatype: str, container: _Container, pos: int) -> Any:
         """The value of ``"lexical" %% datatype``; None (fast path) or error if unusable."""
