@@ -293,3 +293,12 @@ def test_voprov_prov_n_output_reads_into_ivoa_slots(conformance: Path) -> None:
     assert emma is not None and emma.email == "emma@myobservatory.com"  # type: ignore[attr-defined]
     assert doc.get("obs:image1.fits").name == "image"  # type: ignore[union-attr]
     assert doc.namespaces.default == "http://www.ivoa.net/documents/ProvenanceDM/index.html#"
+
+
+def test_strings_holding_the_separator_read_back() -> None:
+    doc = Document(namespaces={"ex": EX})
+    doc.entity("ex:e", name="a, b", attributes=[("ex:x", "c, d"), ("ex:y", Literal("e, f", lang="en")), ("ex:z", 1)])
+    doc.entity("ex:f", name='", "', attributes=[("ex:w", Literal("g, h", datatype="ex:T"))])
+    back = provn.loads(provn.dumps(doc))
+    assert same_provenance(doc, back), differences(doc, back)
+    assert back.get("ex:e").attributes == doc.get("ex:e").attributes  # type: ignore[union-attr]
