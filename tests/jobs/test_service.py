@@ -186,3 +186,21 @@ def test_inner_steps_recorded_with_the_capture_api_are_merged(service: JobServic
     assert len(inner) == 1
     links = [r for r in doc.of_type(WasInformedBy) if r.informed == inner[0].id]
     assert [r.informant for r in links] == [job_activity]
+
+
+def test_configuration_files_are_config_files_in_provenance(service: JobService, tmp_path: Path) -> None:
+    from provarchive.formats import loads
+    from provarchive.jobs.inputs import Upload
+    from provarchive.model import ConfigFile, ConfigFileDescription, Used
+
+    upload = tmp_path / "part"
+    upload.write_text("gain: 2\n")
+    job = service.create_job("configured", None, [], {"settings": Upload("settings.yaml", str(upload))}, run=True)
+    job = finish(service, job)
+    assert job.phase is Phase.COMPLETED, job.error_message
+    doc = loads((service.job_dir(job) / "provenance.json").read_bytes(), "PROV-JSON")
+    configs = doc.of_type(ConfigFile)
+    assert [c.name for c in configs] == ["settings"]
+    assert ("pa:sha256", next(i.sha256 for i in job.inputs)) in configs[0].attributes
+    assert configs[0].description == doc.of_type(ConfigFileDescription)[0].id
+    assert not [u for u in doc.of_type(Used) if u.entity == configs[0].id]

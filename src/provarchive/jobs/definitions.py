@@ -122,6 +122,8 @@ class InputDef:
     url_template: str | None = None
     max_bytes: int | None = None
     description: str | None = None
+    config: bool = False
+    """A configuration file: recorded as a ProvDM ConfigFile, not as a used entity."""
 
     @property
     def min_count(self) -> int:
@@ -340,6 +342,9 @@ def _parse_input(raw: Any, index: int, problems: list[str]) -> InputDef | None:
     max_bytes = raw.get("max_bytes")
     if max_bytes is not None and (not isinstance(max_bytes, int) or max_bytes <= 0):
         problems.append(f"{where}max_bytes must be a positive integer")
+    config = raw.get("config", False)
+    if not isinstance(config, bool):
+        problems.append(f"{where}config must be true or false")
     return InputDef(
         role=role,
         multiplicity=multiplicity,
@@ -348,6 +353,7 @@ def _parse_input(raw: Any, index: int, problems: list[str]) -> InputDef | None:
         url_template=template,
         max_bytes=max_bytes,
         description=_text(raw, "description", problems, where),
+        config=config is True,
     )
 
 

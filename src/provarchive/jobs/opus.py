@@ -166,6 +166,8 @@ def _input(used: etree._Element) -> dict[str, Any]:
     max_bytes = _value(values, "max_bytes")
     if max_bytes and max_bytes.isdigit():
         item["max_bytes"] = int(max_bytes)
+    if _value(values, "config") == "true":
+        item["config"] = True
     return {k: v for k, v in item.items() if v is not None}
 
 
@@ -229,6 +231,8 @@ def to_votable(definition: JobDefinition) -> bytes:
         param(node, "sources", ",".join(i.sources))
         if i.max_bytes:
             param(node, "max_bytes", i.max_bytes, None, "long")
+        if i.config:
+            param(node, "config", "true", None, "boolean")
     group = etree.SubElement(resource, "GROUP", name="Generated")
     for o in definition.outputs:
         node = etree.SubElement(group, "GROUP", name=o.role, utype="voprov:WasGeneratedBy")

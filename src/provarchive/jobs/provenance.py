@@ -76,6 +76,15 @@ def _add_description(doc: Document, definition: JobDefinition) -> str:
             **extra,
         )
     for i in definition.inputs:
+        if i.config:
+            doc.config_file_description(
+                f"{ad_id}_config_{i.role}",
+                activity_description=ad.id,
+                name=i.role,
+                content_type=i.content_type,
+                description=i.description,
+            )
+            continue
         doc.usage_description(
             f"{ad_id}_usage_{i.role}",
             activity_description=ad.id,
@@ -144,6 +153,16 @@ def build_job_provenance(
         )
     # Inputs: configuration files as ConfigFile, data as used entities.
     for item in job.inputs:
+        spec = definition.input(item.role)
+        if spec is not None and spec.config:
+            activity.config_file(
+                item.role,
+                item.origin if item.source == "url" else None,
+                id=f"pa:job-{job.id}-config-{item.role}-{item.position}",
+                description=f"{ad_id}_config_{item.role}",
+                attributes=_file_attributes(item.sha256, item.size, item.content_type),
+            )
+            continue
         if item.source == "archive" and item.origin:
             entity_id = item.origin  # the archive's own entity: lineage continues through it
             _add_archive_entity(service, doc, entity_id)
