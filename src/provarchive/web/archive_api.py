@@ -67,6 +67,7 @@ _PROBLEM = {"model": ProblemDocument, "content": {PROBLEM_MEDIA_TYPE: {}}}
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Bad parameter", **_PROBLEM},
     401: {"description": "Authentication required", **_PROBLEM},
+    503: {"description": "The archive database is unavailable (retry later)", **_PROBLEM},
 }
 
 router = APIRouter(prefix="/archive", tags=["archive"], route_class=ProblemRoute, responses=_ERRORS)
@@ -224,10 +225,10 @@ def _ingest(archive: Any, data: bytes, fmt: Format, merge: bool, source: str) ->
             record_url=None,
         ) from None
     except StoreError as exc:
-        from sqlalchemy.exc import DBAPIError
+        from sqlalchemy.exc import OperationalError
 
-        if isinstance(exc.__cause__, DBAPIError) and exc.__cause__.connection_invalidated:
-            raise Problem(503, "archive-unavailable", f"the archive database is unavailable: {exc}") from None
+        if isinstance(exc.__cause__, OperationalError):
+            raise Problem(503, "archive-unavailable", "the archive database is unavailable; retry later") from None
         raise Problem(400, "invalid-document", str(exc)) from None
 
 

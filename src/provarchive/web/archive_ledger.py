@@ -75,15 +75,19 @@ class IngestLedger:
 
     def record(self, keys: list[str], sha256: str, answer: dict[str, Any], caller: str | None) -> dict[str, Any]:
         """Store ``answer`` under each key not yet stored; the answer that is stored for ``keys[0]``."""
+        self._ensure_table()
         body = orjson.dumps(answer).decode()
         now = int(time.time() * 1000)
-        for key in dict.fromkeys(keys):
+        first_won = True
+        for position, key in enumerate(dict.fromkeys(keys)):
             try:
                 with self.engine.begin() as conn:
                     conn.execute(
                         insert(ledger_table).values(key=key, sha256=sha256, answer=body, caller=caller, created_ms=now)
                     )
-            except IntegrityError:
-                continue  # recorded by an earlier or concurrent identical request: that answer wins
+            except IntegrityError:  # recorded by an earlier or concurrent identical request: that answer wins
+                first_won = first_won and position > 0
+        if first_won:
+            return answer
         stored = self.lookup(keys[0], sha256)
         return stored if stored is not None else answer

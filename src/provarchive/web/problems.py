@@ -19,6 +19,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..jobs.errors import AuthenticationRequired, JobServiceError
@@ -104,6 +105,15 @@ def to_problem(request: Request, exc: BaseException) -> Response:
     if isinstance(exc, JobServiceError):  # includes PayloadTooLarge from the body-limit middleware
         kind = "too-large" if exc.status_code == 413 else "bad-request"
         return problem_response(exc.status_code, kind, str(exc), instance=path)
+    if isinstance(exc, OperationalError):  # the database went away: the client may retry later
+        log.error("archive database unavailable on %s %s: %s", request.method, path, exc.orig)
+        return problem_response(
+            503,
+            "archive-unavailable",
+            "the archive database is unavailable; retry later",
+            instance=path,
+            headers={"Retry-After": "5"},
+        )
     if isinstance(exc, StarletteHTTPException):
         return problem_response(exc.status_code, "http-error", str(exc.detail), instance=path, headers=exc.headers)
     log.error("unexpected failure on %s %s", request.method, path, exc_info=exc)
