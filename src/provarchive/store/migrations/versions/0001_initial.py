@@ -276,7 +276,7 @@ def upgrade() -> None:
         comment="Entities: things (files, values, collections) that activities use and generate",
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_entity_description", "entity", ["description"], unique=False, schema="provenance")
+    op.create_index("ix_entity_description_id", "entity", ["description", "id"], unique=False, schema="provenance")
     op.create_table(
         "entitydescription",
         sa.Column("id", sa.Text(), nullable=False, comment="Identifier of the entity description (qualified name)"),
