@@ -67,6 +67,24 @@ class ServiceSettings:
 
 
 @dataclass
+class TapSettings:
+    """Limits of the ProvTAP service (``[tap]``); see docs/vo-services.md."""
+
+    maxrec_default: int = 10000
+    """Rows returned when a query gives no MAXREC."""
+    maxrec_hard: int = 100000
+    """Most rows a query may return, whatever MAXREC asks."""
+    sync_timeout_s: float = 30.0
+    """Time limit of a sync query."""
+    async_timeout_s: float = 600.0
+    """Time limit (and execution duration) of an async query."""
+    max_upload_rows: int = 100000
+    """Largest uploaded table (TAP_UPLOAD), in rows."""
+    max_upload_bytes: int = 20 * 1024 * 1024
+    """Largest uploaded table, in bytes."""
+
+
+@dataclass
 class Settings:
     data_dir: Path = field(default_factory=default_data_dir)
     """Where the default archive, job files and spools live."""
@@ -74,6 +92,7 @@ class Settings:
     """URI written for the IVOA terms (``voprov`` prefix)."""
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     service: ServiceSettings = field(default_factory=ServiceSettings)
+    tap: TapSettings = field(default_factory=TapSettings)
 
     @property
     def archive_url(self) -> str:

@@ -144,8 +144,9 @@ def create_app(
     app.include_router(uws.router)
     app.include_router(vosi.router)
     app.include_router(jobdefs.router)
-    app.include_router(provsap.router)
-    tap.install(app, service.archive.url if service.archive is not None else settings.archive_url, settings.data_dir)
+    provsap.install(app, settings.archive.lineage_max_depth)
+    archive_url = service.archive.url if service.archive is not None else settings.archive_url
+    tap.install(app, archive_url, settings.data_dir, dict(vars(settings.tap)))
     app.include_router(archive_api.router)
     app.add_middleware(BodyLimit, limit=settings.service.max_upload_bytes + 64 * 1024)
     return app

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from ..formats import FormatError, dumps, get_format
@@ -31,7 +31,7 @@ from .errors import error_response
 from .uws import base_url, read_form
 from .xml import availability_document
 
-__all__ = ["router", "ProvSapRequest", "parse_request", "DEFAULT_MAX_DEPTH"]
+__all__ = ["router", "install", "ProvSapRequest", "parse_request", "DEFAULT_MAX_DEPTH"]
 
 router = APIRouter()
 
@@ -149,6 +149,12 @@ def answer(archive: Any, request: ProvSapRequest) -> tuple[bytes, str]:
         return dumps(doc, fmt), fmt.media_type
     except FormatError as exc:  # e.g. an id no serialisation can write
         raise ProvSapError(f"the provenance cannot be written as {request.format}: {exc}", 400) from None
+
+
+def install(app: FastAPI, max_depth: int | None) -> None:
+    """Mount ProvSAP on ``app``; DEPTH is capped at ``max_depth`` (and DEPTH=ALL means it)."""
+    app.state.provsap_max_depth = max_depth
+    app.include_router(router)
 
 
 def _exists(archive: Any, record_id: str) -> bool:
