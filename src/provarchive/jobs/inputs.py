@@ -11,17 +11,28 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from .definitions import InputDef
+from .definitions import InputDef, JobDefinition
 from .errors import UsageError
-from .models import JobInput
+from .models import JobInput, JobParameter
 
-__all__ = ["Upload", "InputLimits", "safe_filename", "store_upload", "fetch_url", "fetch_archive_entity"]
+__all__ = [
+    "Upload",
+    "InputLimits",
+    "safe_filename",
+    "store_upload",
+    "fetch_url",
+    "fetch_archive_entity",
+    "split_inputs",
+    "gather_inputs",
+    "check_inputs_complete",
+    "input_parameters",
+]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -180,3 +191,89 @@ def fetch_archive_entity(
         size=size,
         content_type=spec.content_type,
     )
+
+
+# ------------------------------------------------------------- inputs of a request
+
+
+def split_inputs(
+    definition: JobDefinition, parameters: Sequence[tuple[str, str]]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """(parameter values, input values by role) from a request's name/value pairs."""
+    values: dict[str, str] = {}
+    inputs: dict[str, list[str]] = {}
+    problems: list[str] = []
+    for name, value in parameters:
+        spec = definition.input(name)
+        if spec is not None:
+            inputs.setdefault(spec.role, []).append(value)
+        elif name in values or (definition.parameter(name) and definition.parameter(name).name in values):  # type: ignore[union-attr]
+            problems.append(f"parameter {name!r} is given more than once")
+        else:
+            values[name] = value
+    if problems:
+        raise UsageError("; ".join(problems))
+    return values, inputs
+
+
+def gather_inputs(
+    definition: JobDefinition,
+    directory: Path,
+    values: Mapping[str, list[str]],
+    uploads: Mapping[str, Upload],
+    *,
+    complete: bool,
+    limits: InputLimits,
+    get_entity: Callable[[str], Any] | None,
+) -> list[JobInput]:
+    """Store every input given by upload, URL or archive id; checks multiplicities."""
+    referenced = {v[len("param:") :] for vs in values.values() for v in vs if v.startswith("param:")}
+    unknown = [name for name in uploads if name not in referenced and definition.input(name) is None]
+    if unknown:
+        raise UsageError(f"uploaded file(s) {', '.join(unknown)} match no input of {definition.name!r}")
+    gathered: list[JobInput] = []
+    for spec in definition.inputs:
+        given = list(values.get(spec.role, []))
+        direct = [name for name in uploads if definition.input(name) is spec]
+        count = 0
+        for name in direct:
+            gathered.append(store_upload(directory, spec, count, uploads[name], limits))
+            count += 1
+        for value in given:
+            if value.startswith("param:"):
+                upload = uploads.get(value[len("param:") :])
+                if upload is None:
+                    raise UsageError(f"input {spec.role!r}: no uploaded part named {value[6:]!r}")
+                gathered.append(store_upload(directory, spec, count, upload, limits))
+            elif value.startswith(("http://", "https://")) or (spec.url_template and "url" in spec.sources):
+                if "url" not in spec.sources:
+                    raise UsageError(f"input {spec.role!r} cannot be given as a URL")
+                gathered.append(fetch_url(directory, spec, count, value, limits))
+            elif "archive" in spec.sources:
+                gathered.append(fetch_archive_entity(directory, spec, count, value, get_entity, limits))
+            else:
+                raise UsageError(f"input {spec.role!r}: {value!r} is not a URL; upload the file instead")
+            count += 1
+        if spec.max_count is not None and count > spec.max_count:
+            raise UsageError(f"input {spec.role!r} takes at most {spec.max_count} file(s), got {count}")
+    if complete:
+        check_inputs_complete(definition, gathered)
+    return gathered
+
+
+def check_inputs_complete(definition: JobDefinition, inputs: Sequence[JobInput]) -> None:
+    """UsageError naming the required inputs that are missing."""
+    missing = [s.role for s in definition.inputs if sum(i.role == s.role for i in inputs) < s.min_count]
+    if missing:
+        raise UsageError(f"input(s) {', '.join(missing)} required by {definition.name!r} are missing")
+
+
+def input_parameters(inputs: Sequence[JobInput]) -> list[JobParameter]:
+    """Inputs shown as UWS parameters: by reference (URL, uploaded part) or the entity id."""
+    shown = []
+    for item in inputs:
+        value = item.origin or item.filename
+        if item.source == "upload":
+            value = f"param:{item.role}" if item.position == 0 else f"param:{item.role}_{item.position}"
+        shown.append(JobParameter(item.role, value, by_reference=item.source != "archive", is_post=True))
+    return shown

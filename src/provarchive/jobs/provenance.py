@@ -118,7 +118,7 @@ def build_job_provenance(
     service: JobService, job: Job, outcome: Outcome | None = None, *, base_url: str | None = None
 ) -> Document:
     """The provenance document of ``job`` as it stands (results included)."""
-    from .service import job_activity_id
+    from .launch import job_activity_id
 
     definition = service.get_definition(job.jobdef_name, job.jobdef_version)
     doc = Document()
@@ -272,7 +272,7 @@ def write_job_provenance(service: JobService, job: Job, outcome: Outcome | None)
 
 def ingest_job_provenance(service: JobService, job: Job, doc: Document) -> str:
     """Put the job's provenance into the archive; the job's activity id."""
-    from .service import job_activity_id
+    from .launch import job_activity_id
 
     if service.archive is not None:
         service.archive.ingest(doc)

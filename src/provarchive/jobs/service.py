@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import sys
 import threading
 import time
 import uuid
@@ -21,11 +20,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .definitions import JobDefinition, ParameterError, load_definition, render_command, validate_parameters
+from .definitions import JobDefinition, ParameterError, load_definition, validate_parameters
 from .errors import PermissionDeniedError, UnknownJobError, UsageError
 from .executors.base import Executor, LaunchSpec, Outcome
-from .inputs import InputLimits, Upload, fetch_archive_entity, fetch_url, store_upload
-from .models import Job, JobInput, JobParameter, User, utc_ms
+from .inputs import InputLimits, Upload, check_inputs_complete, gather_inputs, input_parameters, split_inputs
+from .launch import build_launch_spec
+from .models import Job, JobParameter, User, utc_ms
 from .outputs import collect_outputs, describe_failure
 from .phases import ACTIVE, WAITABLE, Phase, require_editable, require_transition
 from .storage import JobStore
@@ -164,7 +164,7 @@ class JobService:
         if destruction is not None:
             job.destruction = self._check_destruction(job, destruction)
         job_dir = self.config.jobs_dir / job.id
-        values, input_values = self._split_inputs(definition, parameters)
+        values, input_values = split_inputs(definition, parameters)
         try:
             checked = validate_parameters(definition, values, complete=run)
         except ParameterError as exc:
@@ -174,8 +174,16 @@ class JobService:
         if input_values or uploads:
             job_dir.mkdir(parents=True)  # otherwise the launch creates it: creation stays cheap
         try:
-            job.inputs = self._gather_inputs(definition, job_dir / "inputs", input_values, uploads or {}, complete=run)
-            job.parameters = [JobParameter(k, v) for k, v in checked.items()] + _input_parameters(job.inputs)
+            job.inputs = gather_inputs(
+                definition,
+                job_dir / "inputs",
+                input_values,
+                uploads or {},
+                complete=run,
+                limits=self.config.input_limits,
+                get_entity=self._get_entity,
+            )
+            job.parameters = [JobParameter(k, v) for k, v in checked.items()] + input_parameters(job.inputs)
             job.workdir = str(job_dir / "work")
             if run:
                 job.phase, job.queued_at = Phase.QUEUED, utc_ms()
@@ -231,9 +239,9 @@ class JobService:
             complete = validate_parameters(definition, {k: v for k, v in given.items() if k not in roles})
         except ParameterError as exc:
             raise UsageError(str(exc)) from None
-        self._check_inputs_complete(definition, job.inputs)
+        check_inputs_complete(definition, job.inputs)
         self._check_can_run(caller)
-        filled = [JobParameter(k, v, is_post=k in given) for k, v in complete.items()] + _input_parameters(job.inputs)
+        filled = [JobParameter(k, v, is_post=k in given) for k, v in complete.items()] + input_parameters(job.inputs)
         self.store.replace_parameters(job.id, filled, expected=Phase.PENDING)
         if not self.store.update_job(job.id, expected=[Phase.PENDING], phase=Phase.QUEUED, queued_at=utc_ms()):
             raise UsageError("the job changed phase while it was being started; look at it again")
@@ -282,7 +290,7 @@ class JobService:
         """POST …/parameters or PUT …/parameters/{name} while PENDING; values checked first."""
         require_editable(job.phase, "parameters")
         definition = self.get_definition(job.jobdef_name, job.jobdef_version)
-        values, input_values = self._split_inputs(definition, parameters)
+        values, input_values = split_inputs(definition, parameters)
         try:
             checked = validate_parameters(definition, values, complete=False)
         except ParameterError as exc:
@@ -292,14 +300,20 @@ class JobService:
             merged[name] = JobParameter(name, value)
         inputs = job.inputs
         if input_values or uploads:
-            new = self._gather_inputs(
-                definition, self.config.jobs_dir / job.id / "inputs", input_values, uploads or {}, complete=False
+            new = gather_inputs(
+                definition,
+                self.config.jobs_dir / job.id / "inputs",
+                input_values,
+                uploads or {},
+                complete=False,
+                limits=self.config.input_limits,
+                get_entity=self._get_entity,
             )
             replaced = {i.role for i in new}
             inputs = [i for i in job.inputs if i.role not in replaced] + new
             self.store.replace_inputs(job.id, inputs)
         if not self.store.replace_parameters(
-            job.id, list(merged.values()) + _input_parameters(inputs), expected=Phase.PENDING
+            job.id, list(merged.values()) + input_parameters(inputs), expected=Phase.PENDING
         ):
             require_editable(self.store.get_phase(job.id) or job.phase, "parameters")
 
@@ -359,7 +373,7 @@ class JobService:
         if job is None:
             return None
         try:
-            return self._launch_spec(job)
+            return build_launch_spec(self, job)
         except Exception as exc:  # a broken definition must fail the job, not the dispatcher
             log.exception("preparing job %s failed", job_id)
             self._finish(job, Phase.ERROR, [], f"the job could not be prepared: {exc}", Outcome(None, lost=True))
@@ -427,6 +441,10 @@ class JobService:
             log.exception("provenance of job %s failed", job.id)
             self.store.update_job(job.id, provenance_error=f"{type(exc).__name__}: {exc}")
 
+    @property
+    def _get_entity(self) -> Any:
+        return getattr(self.archive, "get", None)
+
     def _notify(self) -> None:
         with self._changed:
             self._changed.notify_all()
@@ -456,140 +474,3 @@ class JobService:
             raise UsageError(f"DESTRUCTION: {exc}") from None
         latest = job.creation_time + timedelta(days=self.config.max_destruction_days)
         return min(moment, latest)
-
-    @staticmethod
-    def _split_inputs(
-        definition: JobDefinition, parameters: Sequence[tuple[str, str]]
-    ) -> tuple[dict[str, str], dict[str, list[str]]]:
-        values: dict[str, str] = {}
-        inputs: dict[str, list[str]] = {}
-        problems: list[str] = []
-        for name, value in parameters:
-            spec = definition.input(name)
-            if spec is not None:
-                inputs.setdefault(spec.role, []).append(value)
-            elif name in values or (definition.parameter(name) and definition.parameter(name).name in values):  # type: ignore[union-attr]
-                problems.append(f"parameter {name!r} is given more than once")
-            else:
-                values[name] = value
-        if problems:
-            raise UsageError("; ".join(problems))
-        return values, inputs
-
-    def _gather_inputs(
-        self,
-        definition: JobDefinition,
-        directory: Path,
-        values: Mapping[str, list[str]],
-        uploads: Mapping[str, Upload],
-        *,
-        complete: bool,
-    ) -> list[JobInput]:
-        limits = self.config.input_limits
-        referenced = {v[len("param:") :] for vs in values.values() for v in vs if v.startswith("param:")}
-        unknown = [name for name in uploads if name not in referenced and definition.input(name) is None]
-        if unknown:
-            raise UsageError(f"uploaded file(s) {', '.join(unknown)} match no input of {definition.name!r}")
-        gathered: list[JobInput] = []
-        get_entity = getattr(self.archive, "get", None)
-        for spec in definition.inputs:
-            given = list(values.get(spec.role, []))
-            direct = [name for name in uploads if definition.input(name) is spec]
-            count = 0
-            for name in direct:
-                gathered.append(store_upload(directory, spec, count, uploads[name], limits))
-                count += 1
-            for value in given:
-                if value.startswith("param:"):
-                    upload = uploads.get(value[len("param:") :])
-                    if upload is None:
-                        raise UsageError(f"input {spec.role!r}: no uploaded part named {value[6:]!r}")
-                    gathered.append(store_upload(directory, spec, count, upload, limits))
-                elif value.startswith(("http://", "https://")) or (spec.url_template and "url" in spec.sources):
-                    if "url" not in spec.sources:
-                        raise UsageError(f"input {spec.role!r} cannot be given as a URL")
-                    gathered.append(fetch_url(directory, spec, count, value, limits))
-                elif "archive" in spec.sources:
-                    gathered.append(fetch_archive_entity(directory, spec, count, value, get_entity, limits))
-                else:
-                    raise UsageError(f"input {spec.role!r}: {value!r} is not a URL; upload the file instead")
-                count += 1
-            if spec.max_count is not None and count > spec.max_count:
-                raise UsageError(f"input {spec.role!r} takes at most {spec.max_count} file(s), got {count}")
-        if complete:
-            self._check_inputs_complete(definition, gathered)
-        return gathered
-
-    @staticmethod
-    def _check_inputs_complete(definition: JobDefinition, inputs: Sequence[JobInput]) -> None:
-        missing = [s.role for s in definition.inputs if sum(i.role == s.role for i in inputs) < s.min_count]
-        if missing:
-            raise UsageError(f"input(s) {', '.join(missing)} required by {definition.name!r} are missing")
-
-    def _launch_spec(self, job: Job) -> LaunchSpec:
-        definition = self.get_definition(job.jobdef_name, job.jobdef_version)
-        job_dir = self.job_dir(job)
-        workdir = Path(job.workdir or job_dir / "work")
-        workdir.mkdir(parents=True, exist_ok=True)
-        values: dict[str, str | list[str]] = dict(job.parameter_values())
-        for spec in definition.inputs:
-            paths = [i.path for i in job.inputs if i.role == spec.role]
-            if paths:
-                values[spec.role] = paths if spec.max_count != 1 else paths[0]
-        for output in definition.outputs:
-            if not any(c in output.pattern for c in "*?["):
-                values.setdefault(output.role, output.pattern)
-        script = str(job_dir / "script.sh")
-        builtins = {"python": sys.executable, "workdir": str(workdir), "script": script, "job_id": job.id}
-        argv = render_command(definition, values, builtins)
-        return LaunchSpec(
-            job_id=job.id,
-            argv=argv,
-            env=_job_environment(job, job_dir, workdir, values),
-            cwd=str(workdir),
-            stdout_path=str(job_dir / "stdout.txt"),
-            stderr_path=str(job_dir / "stderr.txt"),
-            status_path=str(job_dir / "exit.json"),
-            execution_duration=job.execution_duration,
-            slots=definition.slots,
-            files={script: definition.script} if definition.script else {},
-        )
-
-
-def _input_parameters(inputs: Sequence[JobInput]) -> list[JobParameter]:
-    """Inputs shown as UWS parameters: by reference (URL, uploaded part) or the entity id."""
-    shown = []
-    for item in inputs:
-        value = item.origin or item.filename
-        if item.source == "upload":
-            value = f"param:{item.role}" if item.position == 0 else f"param:{item.role}_{item.position}"
-        shown.append(JobParameter(item.role, value, by_reference=item.source != "archive", is_post=True))
-    return shown
-
-
-def _job_environment(job: Job, job_dir: Path, workdir: Path, values: Mapping[str, str | list[str]]) -> dict[str, str]:
-    """A clean environment: system basics, the provenance hooks, and the job's values.
-
-    Values are passed as variables (OPUS scripts read ``$text``), never into script
-    text. Definitions cannot name a parameter PATH, LD_*, BASH_ENV, ... (checked when
-    the definition is added), and those below are set last so nothing overrides them.
-    """
-    env = {name: " ".join(v) if isinstance(v, list) else v for name, v in values.items()}
-    venv_bin = str(Path(sys.executable).parent)
-    env.update(
-        PATH=f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
-        HOME=str(workdir),
-        TMPDIR=str(workdir),
-        LANG="C.UTF-8",
-        PYTHONNOUSERSITE="1",
-        MPLBACKEND="Agg",
-        PROVARCHIVE_JOB_ID=job.id,
-        PROVARCHIVE_SPOOL=str(job_dir / "capture.spool"),
-        PROVARCHIVE_PARENT_ACTIVITY=job_activity_id(job),
-    )
-    return env
-
-
-def job_activity_id(job: Job) -> str:
-    """The identifier of the job's Activity in provenance (stable, derived from the job id)."""
-    return f"pa:job-{job.id}"
