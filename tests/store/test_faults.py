@@ -107,3 +107,36 @@ def test_eight_concurrent_writers_lose_nothing(archive: Archive, archive_url: st
     assert stats["used"] == workers * chunks * min(per_chunk, 20)
     found = archive.search(location="/w7/3/*", limit=1000)
     assert len(found) == per_chunk
+
+
+#: Worker: opens a brand-new archive (creating its schema) and stores one entity.
+OPENING_WRITER = textwrap.dedent(
+    """
+    import sys
+    from provarchive.model import Document
+    from provarchive.store import open_archive
+
+    archive = open_archive(sys.argv[1])
+    doc = Document(namespaces={"ex": "http://example.org/o#"})
+    doc.entity(f"ex:opened{sys.argv[2]}")
+    archive.ingest(doc)
+    print("done", flush=True)
+    """
+)
+
+
+def test_many_processes_creating_the_archive_at_once(archive_url: str) -> None:
+    if archive_url.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(archive_url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS provenance CASCADE")
+    procs = [_python(OPENING_WRITER, archive_url, str(n)) for n in range(5)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    store = open_archive(archive_url)
+    try:
+        assert store.stats()["entity"] == 5
+    finally:
+        store.close()

@@ -69,8 +69,9 @@ def upgrade(backend: Backend, *, force: bool = False) -> str | None:
 
     with backend.write() as conn:
         if backend.name == "postgresql":
-            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
+            # the lock first: concurrent CREATE SCHEMA IF NOT EXISTS can still collide
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
         before = current_revision(conn)  # another process may have done it meanwhile
         if before != HEAD_REVISION or force:
             command.upgrade(_alembic_config(conn), "head")
