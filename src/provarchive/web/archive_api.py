@@ -18,8 +18,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import tempfile
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
@@ -28,11 +26,12 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from ..formats import FORMATS, Format, FormatError, detect_format, dumps, get_format, loads
+from ..formats import dumps
 from ..jobs.models import User
 from ..model.ids import Literal as TypedLiteral
 from ..model.ids import QName
-from .archive_ledger import IngestLedger, KeyReused
+from .archive_ingest import INGEST_BODY, IngestWork, choose_format, receive_body
+from .archive_ledger import IngestLedger
 from .archive_models import (
     AttributeOut,
     GraphAnswer,
@@ -44,7 +43,6 @@ from .archive_models import (
     MarkAnswer,
     MarkRequest,
     ProblemDocument,
-    ReadBack,
     RecordAnswer,
     RelationOut,
     SearchAnswer,
@@ -56,8 +54,6 @@ from .problems import PROBLEM_MEDIA_TYPE, Problem, ProblemRoute
 
 __all__ = ["router", "ELEMENT_KINDS"]
 
-#: Bodies up to this size stay in memory; larger ones are spooled to a temporary file.
-SPOOL_IN_MEMORY_BYTES = 1024 * 1024
 #: Largest page of search results.
 MAX_PAGE = 1000
 #: PROV-JSON statement names of records that carry an id of their own.
@@ -138,99 +134,6 @@ def parse_depth(depth: str) -> int | None:
 
 # ------------------------------------------------------------------------ ingest
 
-_MEDIA_TYPES: dict[str, Format] = {f.media_type: f for f in FORMATS if f.readable}
-_MEDIA_TYPES.update({"text/xml": get_format("PROV-XML"), "application/n-quads": get_format("PROV-O")})
-#: Content types that say nothing about the format: it is detected from the content.
-_UNSPECIFIC = {"", "application/octet-stream", "text/plain", "application/x-www-form-urlencoded"}
-_INGEST_BODY = {
-    "required": True,
-    "description": "A provenance document: PROV-JSON, PROV-XML, PROV-N, PROV-O (Turtle), PROV-JSONLD or "
-    "PROV-VOTABLE. The format comes from ?format=, else the Content-Type, else the first bytes.",
-    "content": {
-        "application/json": {"schema": {"type": "object"}},
-        "text/provenance-notation": {"schema": {"type": "string"}},
-        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-    },
-}
-
-
-def choose_format(requested: str | None, content_type: str, head: bytes) -> Format:
-    """The format of the body: the parameter, else the Content-Type, else detection."""
-    try:
-        if requested:
-            fmt = get_format(requested)
-            if not fmt.readable:
-                raise Problem(400, "bad-parameter", f"{fmt.name} is an output-only format; it cannot be ingested")
-            return fmt
-        media = content_type.split(";", 1)[0].strip().lower()
-        if media in _MEDIA_TYPES and media != "application/json":
-            return _MEDIA_TYPES[media]
-        if media not in _UNSPECIFIC and media not in _MEDIA_TYPES and not media.endswith(("+json", "+xml")):
-            raise Problem(
-                415,
-                "unsupported-media-type",
-                f"cannot read a document sent as {media!r}; send a provenance format "
-                f"({', '.join(sorted(_MEDIA_TYPES))}) or give ?format=",
-            )
-        return detect_format(head=head)
-    except FormatError as exc:
-        raise Problem(400, "bad-parameter", str(exc)) from None
-
-
-async def receive_body(request: Request, limit: int) -> tuple[bytes, str]:
-    """The whole body and its SHA-256, spooled to disk past 1 MiB; 413 over ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Problem(413, "too-large", f"the document ({declared} bytes) exceeds the limit of {limit} bytes")
-    digest = hashlib.sha256()
-    size = 0
-    upload_dir = getattr(request.app.state, "upload_dir", None)
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES, dir=upload_dir) as spool:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise Problem(413, "too-large", f"the document exceeds the limit of {limit} bytes")
-            digest.update(chunk)
-            spool.write(chunk)
-        spool.seek(0)
-        return spool.read(), digest.hexdigest()
-
-
-def _ingest(archive: Any, data: bytes, fmt: Format, merge: bool, source: str) -> tuple[Any, str]:
-    """Read and store the document (runs in a worker thread)."""
-    from ..store import ConflictError, StoreError
-
-    try:
-        doc = loads(data, fmt)
-    except FormatError as exc:
-        where = f" (line {exc.line}, column {exc.column})" if exc.line is not None else ""
-        raise Problem(
-            400,
-            "malformed-document",
-            f"the document is not valid {exc.format or fmt.name}{where}: {exc.message}",
-            format=exc.format or fmt.name,
-            line=exc.line,
-            column=exc.column,
-        ) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Problem(400, "malformed-document", f"the document is not valid {fmt.name}: {exc}") from None
-    try:
-        return archive.ingest(doc, merge=merge, source=source), fmt.name
-    except ConflictError as exc:
-        raise Problem(
-            409,
-            "conflict",
-            f"{exc} (send ?merge=true to complete the stored record instead)",
-            record_id=exc.record_id,
-            record_url=None,
-        ) from None
-    except StoreError as exc:
-        from sqlalchemy.exc import OperationalError
-
-        if isinstance(exc.__cause__, OperationalError):
-            raise Problem(503, "archive-unavailable", "the archive database is unavailable; retry later") from None
-        raise Problem(400, "invalid-document", str(exc)) from None
-
 
 @router.post(
     "/documents",
@@ -244,7 +147,7 @@ def _ingest(archive: Any, data: bytes, fmt: Format, merge: bool, source: str) ->
         415: {"description": "Unreadable content type", **_PROBLEM},
         422: {"description": "Idempotency-Key reused for another document", **_PROBLEM},
     },
-    openapi_extra={"requestBody": _INGEST_BODY},
+    openapi_extra={"requestBody": INGEST_BODY},
 )
 async def ingest_document(
     request: Request,
@@ -277,51 +180,6 @@ async def ingest_document(
     del request  # the body is in ``data`` only from here on
     answer = await anyio.to_thread.run_sync(work.run, data)  # one thread hop for lookup, ingest, record
     return JSONResponse(answer, status_code=201 if answer["status"] == "added" else 200)
-
-
-@dataclass
-class IngestWork:
-    """One ingest request's blocking part: ledger lookup, read and store, ledger record."""
-
-    archive: Any
-    ledger: IngestLedger
-    keys: list[str]
-    sha256: str
-    fmt: Format
-    merge: bool
-    caller: str | None
-    source: str
-    base: str
-
-    def run(self, data: bytes) -> dict[str, Any]:
-        try:
-            stored = self.ledger.lookup(self.keys[0], self.sha256)
-        except KeyReused as exc:
-            raise Problem(422, "idempotency-key-reused", str(exc)) from None
-        if stored is not None:
-            return {**stored, "replayed": True}
-        result, format_name = _ingest(self.archive, data, self.fmt, self.merge, self.source)
-        del data
-        answer = IngestAnswer(
-            status="added" if result.total_added else "unchanged",
-            replayed=False,
-            document_sha256=self.sha256,
-            idempotency_key=self.keys[0],
-            format=format_name,
-            added={table: n for table, n in result.added.items() if n},
-            total_added=result.total_added,
-            unchanged=result.unchanged,
-            merged=result.merged,
-            ids=list(result.ids),
-            read_back=ReadBack(
-                record=f"{self.base}/archive/records/{{id}}", lineage=f"{self.base}/archive/lineage?id={{id}}"
-            ),
-        ).model_dump()
-        try:
-            final = self.ledger.record(self.keys, self.sha256, answer, self.caller)
-        except KeyReused as exc:  # a concurrent request took the key for another document
-            raise Problem(422, "idempotency-key-reused", str(exc)) from None
-        return {**final, "replayed": final != answer}  # a concurrent identical request recorded its answer first
 
 
 # ------------------------------------------------------------------------ records
