@@ -36,12 +36,13 @@ __all__ = ["dumps", "loads", "FORMAT_NAME"]
 FORMAT_NAME = "PROV-N"
 
 # A local part that needs no escaping: PN_CHARS_U or a digit first, no '.' last.
-_PLAIN_LOCAL = re.compile(r"[\w/@~&+*?#$!](?:[\w/@~&+*?#$!.\-]*[\w/@~&+*?#$!\-])?")
+_PLAIN_LOCAL = re.compile(r"[\w/@~&+*?#$!](?:[\w/@~&+*?#$!.\-]*[\w/@~&+*?#$!\-])?")  # no '%': checked one by one
 _PLAIN_PREFIX = re.compile(r"[^\W\d_](?:[\w.\-]*[\w\-])?")
 # Characters written with a backslash anywhere in a local part.
 _ESCAPE_ALWAYS = set("=',;()[]:")
-# Characters PN_LOCAL can hold unescaped in the middle (beyond \w).
-_LOCAL_OTHER = set("/@~&+*?#$!-.%")
+# Characters PN_LOCAL can hold unescaped in the middle (beyond \w); '%' only as %HH.
+_LOCAL_OTHER = set("/@~&+*?#$!-.")
+_HEX = set("0123456789abcdefABCDEF")
 
 
 def _escape_local(local: str, name: str) -> str:
@@ -53,6 +54,8 @@ def _escape_local(local: str, name: str) -> str:
             out.append("\\" + char)
         elif char.isalnum() or char == "_" or char in _LOCAL_OTHER:
             out.append(char)
+        elif char == "%" and i + 2 <= last and local[i + 1] in _HEX and local[i + 2] in _HEX:
+            out.append(char)  # a percent escape is part of the name as written
         else:
             raise FormatError(f"the identifier {name!r} holds {char!r}, which PROV-N cannot write", format=FORMAT_NAME)
     return "".join(out)
