@@ -174,6 +174,10 @@ def test_identifier_that_prov_n_cannot_spell_is_refused() -> None:
     doc.entity("ex:with space")
     with pytest.raises(FormatError, match="with space"):
         provn.dumps(doc)
+    percent = Document(namespaces={"ex": EX})
+    percent.entity("ex:100%")
+    with pytest.raises(FormatError, match="100%"):
+        provn.dumps(percent)
 
 
 # ------------------------------------------------------------------------------ errors

@@ -190,9 +190,8 @@ def _vp_prefix(vocab: _Vocabulary) -> str:
     return sorted(vocab.vp)[0] if vocab.vp else "voprov"
 
 
-def _element(
-    cls: type[Record], rid: str, attrs: list[tuple[str, Any]], slots: dict[str, str], vocab: _Vocabulary
-) -> Record:
+def _element(cls: Any, rid: str, attrs: list[tuple[str, Any]], slots: dict[str, str], vocab: _Vocabulary) -> Record:
+    """A record of class ``cls`` whose IVOA slots are filled from voprov's attributes."""
     record: Any = cls(rid)
     names = [(vocab.split(k), v) for k, v in attrs]
     has_name = any(ns in ("prov", "vp") and local == "name" for (ns, local), _v in names)
@@ -285,9 +284,9 @@ def _fold(section: str, subject: Record | None, obj: Record | None, obj_id: str)
         if (
             isinstance(subject, ActivityDescription)
             and isinstance(obj, described)
-            and obj.activity_description in (None, subject.id)
+            and getattr(obj, "activity_description", None) in (None, subject.id)
         ):
-            obj.activity_description = subject.id
+            obj.activity_description = subject.id  # type: ignore[union-attr]
             return True
         if isinstance(subject, _RoleDescription) and isinstance(obj, EntityDescription):
             if obj_id not in subject.entity_descriptions:
