@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from provarchive import formats
 from provarchive.model import Document, Element
 from provarchive.store import open_archive
-from tests.web.archive_support import chain_document, start_server
+from tests.web.archive_support import chain_document, running, start_server
 from tests.web.conftest import Server
 
 PROBLEM = "application/problem+json"
@@ -311,3 +312,27 @@ def test_ingest_of_a_large_document_over_http(api: httpx.Client) -> None:
     answer = post(api, body, headers={"Content-Type": "text/provenance-notation"})
     assert answer.status_code in (200, 201), answer.text
     assert answer.json()["total_added"] + answer.json()["unchanged"] > 1000
+
+
+def test_a_lost_database_is_answered_503_and_the_service_recovers(fresh_postgres_url: str, tmp_path: Path) -> None:
+    """PostgreSQL refuses connections for a while: 503 problems (the uploader retries those), then service again."""
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_URL
+
+    name = fresh_postgres_url.rsplit("/", 1)[1]
+    with running(tmp_path, fresh_postgres_url) as server, httpx.Client(base_url=f"{server.url}/archive") as api:
+        body = formats.dumps(chain_document(tag()), "PROV-JSON")
+        assert api.get("/stats").status_code == 200
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+            try:
+                down = [api.get("/stats"), api.post("/documents", content=body)]
+                for response in down:
+                    assert "unavailable" in str(problem(response, 503)["detail"])
+                    assert response.headers["retry-after"] == "5"
+            finally:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        assert api.post("/documents", content=body).status_code == 201
+        assert api.get("/stats").json()["tables"]["entity"] == 3

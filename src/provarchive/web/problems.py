@@ -96,7 +96,8 @@ def to_problem(request: Request, exc: BaseException) -> Response:
     """The one exception → problem document mapping of the archive API."""
     path = request.url.path
     if isinstance(exc, Problem):
-        return problem_response(exc.status, exc.kind, exc.detail, instance=path, **exc.extra)
+        retry = {"Retry-After": "5"} if exc.status == 503 else None
+        return problem_response(exc.status, exc.kind, exc.detail, instance=path, headers=retry, **exc.extra)
     if isinstance(exc, RequestValidationError):
         return problem_response(400, "bad-parameter", _validation_detail(exc), instance=path)
     if isinstance(exc, AuthenticationRequired):
