@@ -98,3 +98,29 @@ def test_job_lost_with_the_server_ends_in_error_with_a_reason(one_slot_server: S
     job_url = job_url.replace(job_url.split("/uws/")[0], server.url)
     assert client.get(f"{job_url}/phase").text == "ERROR"
     assert "without an exit status" in client.get(f"{job_url}/error").text
+
+
+def test_two_server_processes_share_one_database(tmp_path: Path, client: httpx.Client) -> None:
+    """A job created and run by one process is followed with WAIT through another; starting
+    the second process leaves the first one's running job alone."""
+    config = "[service]\nslots = 1\nwait_max_s = 10.0\n"
+    first = make_server(tmp_path, config)
+    second = make_server(tmp_path, config)
+    first.start()
+    try:
+        job_url = create(client, first, "sleep", {"seconds": "6", "PHASE": "RUN"})
+        wait_phase(client, job_url, "EXECUTING")
+        job_pids(first, job_url)
+        second.start()  # its start-up reconciliation must not fail or re-run the first one's job
+        other_url = job_url.replace(first.url, second.url)
+        assert client.get(f"{other_url}/phase").text == "EXECUTING"
+        assert wait_final(client, other_url) == "COMPLETED"  # WAIT in the second sees the first's change
+        assert client.get(f"{job_url}/results/done").text == "done"
+        import sqlite3
+
+        with sqlite3.connect(tmp_path / "archive.db") as db:
+            (runner,) = db.execute("SELECT runner FROM uws_job").fetchone()
+        assert first.process is not None and runner.split(":")[1] == str(first.process.pid)  # never adopted
+    finally:
+        second.stop()
+        first.stop()

@@ -98,6 +98,8 @@ class Job:
     process_start: float | None = None
     """Start time of the job's process as the OS reports it (guards against pid reuse)."""
     workdir: str | None = None
+    runner: str | None = None
+    """``host:pid:start`` of the service process that claimed the job (see reaper.reconcile)."""
     activity_id: str | None = None
     provenance_error: str | None = None
     parameters: list[JobParameter] = field(default_factory=list)

@@ -12,12 +12,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import socket
 import threading
 from typing import TYPE_CHECKING
 
 from .executors.base import Outcome
-from .executors.local import read_outcome
+from .executors.local import process_start_time, read_outcome
 from .models import Job, utc_ms
 from .phases import Phase
 
@@ -29,16 +31,42 @@ __all__ = ["reconcile", "destroy", "Reaper"]
 log = logging.getLogger("provarchive.jobs.reaper")
 
 
+def runner_identity(pid: int | None = None) -> str:
+    """``host:pid:start-time`` of a process (this one by default): who claimed a job."""
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{process_start_time(pid)}"
+
+
+def _claimed_by_live_service(job: Job) -> bool:
+    """True when another service process that is still running claimed the job (or another host did)."""
+    if not job.runner:
+        return False
+    host, _, rest = job.runner.partition(":")
+    if host != socket.gethostname():
+        return True  # only that host can see its processes
+    pid_text = rest.partition(":")[0]
+    if not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    return runner_identity(int(pid_text)) == job.runner
+
+
 def reconcile(service: JobService) -> dict[str, int]:
-    """Bring EXECUTING jobs of a previous run to a correct phase; counts by what was done."""
+    """Bring EXECUTING jobs of a previous run to a correct phase; counts by what was done.
+
+    Jobs claimed by another service process that is still running (several processes
+    may serve one database) are left to it.
+    """
     counts = {"adopted": 0, "finished": 0, "lost": 0, "requeued": 0}
     for job in service.store.jobs_in_phase(Phase.EXECUTING):
+        if _claimed_by_live_service(job):
+            continue
         if job.pid is None and not (service.job_dir(job) / "stdout.txt").exists():
             # Claimed but never launched (the launch opens stdout first): nothing ran, queue it again.
             if service.store.update_job(job.id, expected=[Phase.EXECUTING], phase=Phase.QUEUED, start_time=None):
                 counts["requeued"] += 1
             continue
         if service.executor.adopt(job):
+            service.store.update_job(job.id, runner=service.runner_id)
             counts["adopted"] += 1
             continue
         outcome = read_outcome(str(service.job_dir(job) / "exit.json"))

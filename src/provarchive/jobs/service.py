@@ -28,6 +28,7 @@ from .launch import build_launch_spec
 from .models import Job, JobParameter, User, utc_ms
 from .outputs import collect_outputs, describe_failure
 from .phases import ACTIVE, WAITABLE, Phase, require_editable, require_transition
+from .reaper import runner_identity
 from .storage import JobStore
 
 __all__ = ["JobService", "JobServiceConfig"]
@@ -73,6 +74,8 @@ class JobService:
         self.archive = archive
         self._definitions: dict[tuple[str, str], JobDefinition] = {}
         self._newest: dict[str, tuple[str, float]] = {}
+        #: Which service process claims jobs here; restart reconciliation leaves live ones alone.
+        self.runner_id = runner_identity()
         self._changed = threading.Condition()
 
     # -------------------------------------------------------------- life cycle
@@ -366,7 +369,7 @@ class JobService:
             return job_id, 1
 
     def claim(self, job_id: str) -> LaunchSpec | None:
-        if not self.store.claim(job_id, utc_ms()):
+        if not self.store.claim(job_id, utc_ms(), self.runner_id):
             return None
         self._notify()
         job = self.store.get_job(job_id)

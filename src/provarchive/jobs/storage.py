@@ -72,6 +72,7 @@ job_table = Table(
     Column("error_type", String(16)),
     Column("error_message", Text),
     Column("pid", Integer),
+    Column("runner", String(255)),
     Column("process_start", Float),
     Column("workdir", Text),
     Column("activity_id", Text),
@@ -171,6 +172,7 @@ def _job_from_row(row: Any) -> Job:
         error_message=row.error_message,
         pid=row.pid,
         process_start=row.process_start,
+        runner=row.runner,
         workdir=row.workdir,
         activity_id=row.activity_id,
         provenance_error=row.provenance_error,
@@ -364,9 +366,9 @@ class JobStore:
             row = conn.execute(query).first()
         return None if row is None else (row.id, row.jobdef_name, row.jobdef_version)
 
-    def claim(self, job_id: str, now: datetime) -> bool:
+    def claim(self, job_id: str, now: datetime, runner: str | None = None) -> bool:
         """QUEUED → EXECUTING for one job; False if it is no longer QUEUED (another process won)."""
-        return self.update_job(job_id, expected=[Phase.QUEUED], phase=Phase.EXECUTING, start_time=now)
+        return self.update_job(job_id, expected=[Phase.QUEUED], phase=Phase.EXECUTING, start_time=now, runner=runner)
 
     def replace_inputs(self, job_id: str, inputs: Sequence[JobInput]) -> None:
         """Replace the job's input rows (a parameter update gave new files)."""
