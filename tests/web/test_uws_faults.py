@@ -124,3 +124,18 @@ def test_two_server_processes_share_one_database(tmp_path: Path, client: httpx.C
     finally:
         second.stop()
         first.stop()
+
+
+@pytest.mark.postgres
+def test_service_on_a_postgresql_archive(tmp_path: Path, client: httpx.Client, fresh_postgres_url: str) -> None:
+    server = make_server(tmp_path, "[service]\nslots = 1\n")
+    server.env["PROVARCHIVE_ARCHIVE"] = fresh_postgres_url
+    server.start()
+    try:
+        job_url = create(client, server, "echo", {"text": "on postgres", "PHASE": "RUN"})
+        assert wait_final(client, job_url) == "COMPLETED", client.get(f"{job_url}/error").text
+        assert "on postgres" in client.get(f"{job_url}/results/values").text
+        assert client.get(f"{job_url}/provenance", params={"format": "PROV-N"}).status_code == 200
+        assert not (tmp_path / "archive.db").exists()  # the jobs and the archive live in PostgreSQL
+    finally:
+        server.stop()
