@@ -163,8 +163,10 @@ def _deliver_http(doc: Any, archive_url: str, timeout_s: float = 30.0) -> Remote
         }
     )
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    # the budget bounds small documents; a large one gets at least a second per megabyte to travel and be stored
+    timeout_s = max(0.5, timeout_s, len(body) / 1_000_000)
     try:
-        with urllib.request.urlopen(request, timeout=max(0.5, timeout_s)) as response:  # noqa: S310 - http(s) only
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310 - http(s) only
             return RemoteIngest(json.loads(response.read()))
     except urllib.error.HTTPError as exc:
         detail = exc.read(4096).decode("utf-8", "replace")
