@@ -20,6 +20,7 @@ import queue
 import re
 import sqlite3
 import sys
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -102,6 +103,9 @@ class TapEngine:
         self.catalogue: Catalogue = self.metadata.catalogue(config.max_lineage_depth)
         self.dialect = "postgres" if is_postgres(config.archive_url) else "sqlite"
         self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        #: Recent translations by (query, MAXREC), oldest first (dict order); see _translate.
+        self._translations: dict[tuple[str, int], Any] = {}
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ connections
 
@@ -326,7 +330,7 @@ class TapEngine:
         if uploads:
             catalogue = catalogue.with_uploads({t.name: t.columns for t in uploads})
         try:
-            translation = translate(params["QUERY"], self.dialect, catalogue, maxrec=maxrec)
+            translation = self._translate(params["QUERY"], catalogue, maxrec, cacheable=not uploads)
         except AdqlError as exc:
             raise TapError(_adql_message(exc)) from None
         limit = timeout if timeout is not None else self.config.sync_timeout_s
@@ -342,6 +346,24 @@ class TapEngine:
         declared = {(f"tap_upload.{t.name}", c): f for t in uploads for c, f in t.fields.items()}
         fields = describe_fields(result.columns, result.rows, self.metadata, declared)
         return fmt, write_result(fmt, fields, result.rows, overflow=result.overflow)
+
+    def _translate(self, query: str, catalogue: Catalogue, maxrec: int, *, cacheable: bool) -> Any:
+        """Translate, reusing the translation of a query seen recently (TOPCAT and scripts repeat them).
+
+        Translation depends only on the text, MAXREC and the catalogue, which is fixed for
+        queries without uploads; parsing and qualifying cost more than running a TOP 1000.
+        """
+        if not cacheable:
+            return translate(query, self.dialect, catalogue, maxrec=maxrec)
+        key = (query, maxrec)
+        found = self._translations.get(key)
+        if found is None:
+            found = translate(query, self.dialect, catalogue, maxrec=maxrec)
+            with self._lock:  # requests run on several threads
+                if len(self._translations) >= 512:
+                    self._translations.pop(next(iter(self._translations)))
+                self._translations[key] = found
+        return found
 
     @contextmanager
     def _uploaded(self, connection: Any, uploads: list[UploadedTable], translation: Any) -> Iterator[Any]:
