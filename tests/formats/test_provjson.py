@@ -357,3 +357,15 @@ def test_registry_reads_and_writes_prov_json_files(doc: Document, tmp_path: Path
     with pytest.raises(FormatError) as info:
         formats.read(broken)
     assert info.value.source == str(broken) and info.value.line is not None
+
+
+def test_voprov_namespace_is_configurable(doc: Document) -> None:
+    from provarchive.formats import provn
+
+    plain = Document(namespaces={"ex": EX})
+    plain.activity_description("ex:desc", name="calibrate")
+    uri = "http://ivoa.net/ns/voprov#"
+    content = orjson.loads(provjson.dumps(plain, voprov_uri=uri))
+    assert content["prefix"]["voprov"] == uri
+    assert f"prefix voprov <{uri}>".encode() in provn.dumps(plain, voprov_uri=uri)
+    assert isinstance(provjson.loads(provjson.dumps(plain, voprov_uri=uri)).get("ex:desc"), ActivityDescription)

@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from ..model.document import Bundle, Document
-from ..model.ids import Literal, QName
+from ..model.ids import VOPROV, Literal, QName
 from ..model.w3c import W3C_FORMAL, to_statements
 from ..util import paused_gc
 from .typed_values import double_text, int_datatype
@@ -40,18 +40,23 @@ FORMAT_NAME = "PROV-JSON"
 # ------------------------------------------------------------------------------ write
 
 
-def dumps(doc: Document, *, indent: bool = False) -> bytes:
-    """The PROV-JSON bytes of ``doc`` (UTF-8), indented by two spaces if ``indent``."""
+def dumps(doc: Document, *, indent: bool = False, voprov_uri: str = VOPROV, **_options: Any) -> bytes:
+    """The PROV-JSON bytes of ``doc`` (UTF-8), indented by two spaces if ``indent``.
+
+    ``voprov_uri`` is the namespace written for the IVOA terms when the document does
+    not declare one itself (configurable: no URI is normative). Options meant for
+    other formats are ignored, so one call site can serve every format.
+    """
     with paused_gc():
-        container = _encode_container(doc, None)
+        container = _encode_container(doc, None, voprov_uri)
         if doc.bundles:
-            container["bundle"] = {bid: _encode_container(b, doc) for bid, b in doc.bundles.items()}
+            container["bundle"] = {bid: _encode_container(b, doc, voprov_uri) for bid, b in doc.bundles.items()}
         option = orjson.OPT_INDENT_2 if indent else 0
         return orjson.dumps(container, option=option)
 
 
-def _encode_container(bundle: Bundle, parent: Document | None) -> dict[str, Any]:
-    namespaces, statements = to_statements(bundle)
+def _encode_container(bundle: Bundle, parent: Document | None, voprov_uri: str = VOPROV) -> dict[str, Any]:
+    namespaces, statements = to_statements(bundle, voprov_uri=voprov_uri)
     container: dict[str, Any] = {}
     prefixes: dict[str, str] = dict(namespaces.declared())
     default = namespaces.default
@@ -141,7 +146,7 @@ def _encode_value(value: Any) -> Any:
     raise TypeError(f"cannot write a {kind.__name__} attribute value ({value!r}) in PROV-JSON")
 
 
-def loads(data: bytes | str) -> Document:
+def loads(data: bytes | str, **_options: Any) -> Document:
     """Read a PROV-JSON document (strict W3C, plus voprov's extra sections).
 
     Malformed JSON raises FormatError with the line and column where parsing stopped;

@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from ..model.document import Bundle, Document
-from ..model.ids import Literal, Namespaces, QName
+from ..model.ids import VOPROV, Literal, Namespaces, QName
 from ..model.w3c import to_statements
 from ..util import paused_gc
 from .errors import FormatError
@@ -151,8 +151,10 @@ def _namespace_lines(namespaces: Namespaces, indent: str, inherited_default: str
     return lines
 
 
-def _statement_lines(bundle: Bundle, indent: str, name: _NameWriter, inherited_default: str | None) -> list[str]:
-    namespaces, statements = to_statements(bundle)
+def _statement_lines(
+    bundle: Bundle, indent: str, name: _NameWriter, inherited_default: str | None, voprov_uri: str
+) -> list[str]:
+    namespaces, statements = to_statements(bundle, voprov_uri=voprov_uri)
     lines = _namespace_lines(namespaces, indent, inherited_default)
     if lines:
         lines.append("")
@@ -186,15 +188,19 @@ def _statement_lines(bundle: Bundle, indent: str, name: _NameWriter, inherited_d
     return lines
 
 
-def dumps(doc: Document, **_options: Any) -> bytes:
-    """The PROV-N text of ``doc``, UTF-8 encoded."""
+def dumps(doc: Document, *, voprov_uri: str = VOPROV, **_options: Any) -> bytes:
+    """The PROV-N text of ``doc``, UTF-8 encoded.
+
+    ``voprov_uri`` is the namespace written for the IVOA terms when the document does
+    not declare one itself; options meant for other formats are ignored.
+    """
     name = _NameWriter()
     with paused_gc():
         lines = ["document"]
-        lines.extend(_statement_lines(doc, "  ", name, None))
+        lines.extend(_statement_lines(doc, "  ", name, None, voprov_uri))
         for bid, bundle in doc.bundles.items():
             lines.append(f"  bundle {name(bid)}")
-            lines.extend(_statement_lines(bundle, "    ", name, doc.namespaces.default))
+            lines.extend(_statement_lines(bundle, "    ", name, doc.namespaces.default, voprov_uri))
             lines.append("  endBundle")
         lines.append("endDocument")
         lines.append("")
