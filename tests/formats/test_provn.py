@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from provarchive.examples import pipeline
+from provarchive.examples import kitchen_sink, pipeline
 from provarchive.formats import FormatError, provn
 from provarchive.model import (
     Document,
@@ -151,12 +152,18 @@ def test_hand_written_document_uses_the_whole_grammar() -> None:
     assert same_provenance(doc, again), differences(doc, again)
 
 
-def test_fast_and_general_paths_agree() -> None:
+@pytest.mark.parametrize(
+    "make", [lambda: pipeline(200), kitchen_sink, typed_document], ids=["pipeline", "sink", "typed"]
+)
+def test_fast_and_general_paths_agree(make: Callable[[], Document]) -> None:
     """The canonical layout (fast path) and a reflowed copy (general path) mean the same."""
-    doc = pipeline(200)
+    doc = make()
     canonical_text = provn.dumps(doc).decode()
     reflowed = canonical_text.replace(", ", " ,\n   ").replace("(", " ( /* c */ ")
-    assert same_provenance(provn.loads(canonical_text), provn.loads(reflowed))
+    assert reflowed != canonical_text
+    fast, general = provn.loads(canonical_text), provn.loads(reflowed)
+    assert same_provenance(fast, general), differences(fast, general)
+    assert classes_by_id(fast) == classes_by_id(general)
 
 
 def test_identifiers_needing_escapes_are_written_escaped() -> None:
