@@ -18,6 +18,7 @@ What differs between the two lives here and nowhere else:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,6 +90,19 @@ class Backend:
         UNION ALL) removes duplicates, so diamonds are visited once and cycles end.
         """
         raise NotImplementedError
+
+    def fetch_raw(self, conn: Connection, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Run ``sql`` (``:name`` parameters) on the driver cursor and fetch every row."""
+        cur = self.dbapi(conn).cursor()
+        try:
+            cur.execute(self.driver_sql(sql), params)
+            return list(cur.fetchall())
+        finally:
+            cur.close()
+
+    def driver_sql(self, sql: str) -> str:
+        """``sql`` with ``:name`` parameters in the driver's own style."""
+        return sql
 
     def close(self) -> None:
         self.engine.dispose()
@@ -182,6 +196,9 @@ class SQLiteBackend(Backend):
 class PostgresBackend(Backend):
     name = "postgresql"
     placeholder = "%s"
+
+    def driver_sql(self, sql: str) -> str:
+        return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
 
     def __init__(self, url: str) -> None:
         sa_url = make_url(url)

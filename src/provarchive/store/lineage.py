@@ -95,7 +95,9 @@ def walk(
     params: dict[str, Any] = {"start": backend.id_param(list(ids))}
     if depth is not None:
         params["depth"] = depth
-    return dict(conn.execute(text(sql), params).all())
+    # straight to the driver: a walk may return tens of thousands of rows, and SQLAlchemy's
+    # result machinery would cost more than the walk itself on small graphs
+    return dict(backend.fetch_raw(conn, sql, params))
 
 
 def fetch_records(
