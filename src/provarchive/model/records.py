@@ -333,6 +333,7 @@ class Relation(Record):
     """A relation between records; its identifier is optional."""
 
     __slots__ = ()
+    _FORMAL_NAMES: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, *args: Any, id: str | None = None, attributes: Iterable[tuple[str, Any]] = (), **ivoa: Any):
         formal = self.FORMAL
@@ -350,6 +351,26 @@ class Relation(Record):
             raise TypeError(f"{type(self).__name__}: unknown argument(s) {', '.join(sorted(ivoa))}")
         self.id = id
         self.attributes = list(attributes)
+
+    @classmethod
+    def from_formal(cls, formal: list[Any], id: str | None = None) -> Relation:
+        """Fast constructor for readers: formal arguments in order (ids as strings),
+        IVOA slots empty. Skips the checks of ``__init__``; readers build many records."""
+        obj = cls.__new__(cls)
+        names = cls._FORMAL_NAMES
+        for name, value in zip(names, formal):
+            setattr(obj, name, value)
+        for name in names[len(formal) :]:
+            setattr(obj, name, None)
+        for name in cls.IVOA:
+            setattr(obj, name, None)
+        obj.id = id
+        obj.attributes = []
+        return obj
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._FORMAL_NAMES = tuple(name for name, _key in cls.FORMAL)
 
     @property
     def endpoints(self) -> tuple[str | None, str | None]:

@@ -466,7 +466,9 @@ class _Reader:
         cls_r = RELATION_CLASSES.get(kind)
         if cls_r is None:
             raise ValueError(f"unknown PROV statement kind {kind!r}")
-        relation = cls_r(*st.formal, id=st.id)
+        if len(st.formal) > len(cls_r.FORMAL):
+            raise ValueError(f"{kind} takes at most {len(cls_r.FORMAL)} formal arguments")
+        relation = cls_r.from_formal(st.formal, st.id)
         relation.attributes = self.take_slots(relation, attrs)
         return relation
 
