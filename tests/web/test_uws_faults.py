@@ -139,3 +139,22 @@ def test_service_on_a_postgresql_archive(tmp_path: Path, client: httpx.Client, f
         assert not (tmp_path / "archive.db").exists()  # the jobs and the archive live in PostgreSQL
     finally:
         server.stop()
+
+
+def test_jobs_get_a_clean_environment_and_their_own_directory(tmp_path: Path, client: httpx.Client) -> None:
+    server = make_server(tmp_path, "")
+    server.env["AWS_SECRET_ACCESS_KEY"] = "do-not-leak"
+    server.env["LD_PRELOAD"] = "/nonexistent.so"
+    server.start()
+    try:
+        job_url = create(client, server, "environ", {"greeting": "hello", "PHASE": "RUN"})
+        assert wait_final(client, job_url) == "COMPLETED", client.get(f"{job_url}/error").text
+        seen = client.get(f"{job_url}/results/environ").json()
+        job_id = job_url.rsplit("/", 1)[1]
+        assert seen["cwd"] == str(tmp_path / "jobs" / job_id / "work")
+        env = seen["env"]
+        assert "AWS_SECRET_ACCESS_KEY" not in env and "LD_PRELOAD" not in env
+        assert env["greeting"] == "hello" and env["PROVARCHIVE_PARENT_ACTIVITY"] == f"pa:job-{job_id}"
+        assert env["PROVARCHIVE_SPOOL"].startswith(str(tmp_path / "jobs" / job_id))
+    finally:
+        server.stop()
