@@ -39,11 +39,11 @@ def start_tap_server(tmp: Path, archive_url: str | None) -> Server:
     return server
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def tap_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One server per backend for the module (PostgreSQL: a fresh database)."""
+    """One server per backend for the test session (PostgreSQL: a fresh database); tests only read the archive."""
     archive_url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
-    if archive_url:  # one database per module: this module's archive must not see another's records
+    if archive_url:  # a database of its own: other tests' records must not mix with these
         import uuid
 
         import psycopg

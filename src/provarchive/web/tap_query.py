@@ -280,6 +280,8 @@ class TapEngine:
                 sql = "TEXT"
             columns[column_name] = sql
             kinds.append(sql)
+            arraysize: str | None
+            xtype: str | None
             if sql == "TEXT" and kind not in ("char", "unicodeChar"):
                 datatype, arraysize, xtype = "char", "*", None  # numeric arrays come back as text
             else:

@@ -148,6 +148,11 @@ def describe_fields(
 def _timestamp(value: Any) -> str:
     """DALI timestamp text (UTC, ``Z``) for a datetime or the ISO text SQLite stores."""
     if isinstance(value, str):
+        if value.endswith("+00:00") and len(value) >= 25 and value[10] == "T":  # how SQLite stores UTC instants
+            text = value[:-6]
+            if "." in text:
+                text = text.rstrip("0").rstrip(".")
+            return text + "Z"
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
@@ -216,8 +221,22 @@ def _xml_safe(text: str) -> str:
     return "".join(c for c in text if c in "\t\n\r" or (c >= " " and c not in "\ufffe\uffff"))
 
 
-def _tabledata(rows: list[list[Any]]) -> str:
-    return "".join("<TR>" + "".join(f"<TD>{_text(v)}</TD>" for v in row) + "</TR>\n" for row in rows)
+def _char_text(value: str | None) -> str:
+    """TD text of a prepared char value: the common case (printable, no markup) is returned as is."""
+    if value is None:
+        return ""
+    if not value.isprintable():
+        value = _xml_safe(value)
+    return escape(value) if ("&" in value or "<" in value or ">" in value) else value
+
+
+def _tabledata(fields: Sequence[FieldInfo], rows: list[list[Any]]) -> str:
+    """TABLEDATA rows; one text function per column, chosen once (the per-cell cost is the writer's cost)."""
+    writers = [_char_text if f.datatype == "char" else _text for f in fields]
+    pairs = list(zip(writers, range(len(writers)), strict=True))
+    return "".join(
+        "<TR><TD>" + "</TD><TD>".join([write(row[index]) for write, index in pairs]) + "</TD></TR>\n" for row in rows
+    )
 
 
 _PACKERS = {"long": ">q", "int": ">i", "short": ">h", "double": ">d", "float": ">f"}
@@ -264,7 +283,7 @@ def votable(
     """A DALI result VOTable: QUERY_STATUS OK before the table, OVERFLOW after it when cut."""
     head = "".join(f"<INFO name={quoteattr(n)} value={quoteattr(_xml_safe(v))}/>" for n, v in infos)
     data = (
-        f"<TABLEDATA>\n{_tabledata(rows)}</TABLEDATA>"
+        f"<TABLEDATA>\n{_tabledata(fields, rows)}</TABLEDATA>"
         if serialization == "TABLEDATA"
         else f'<BINARY2><STREAM encoding="base64">\n{_binary2(fields, rows)}</STREAM></BINARY2>'
     )
