@@ -83,6 +83,8 @@ _FAST = re.compile(
 )
 
 _ELEMENTS = ("entity", "activity", "agent")
+#: At most this many distinct ``name=value`` texts are remembered per container.
+_PAIR_CACHE_SIZE = 50_000
 _DIGITS = frozenset("-0123456789")
 fromisoformat = datetime.fromisoformat
 
@@ -90,7 +92,7 @@ fromisoformat = datetime.fromisoformat
 class _Container:
     """Namespaces and statements of the document or of one bundle."""
 
-    __slots__ = ("namespaces", "statements", "prefixes", "good")
+    __slots__ = ("namespaces", "statements", "prefixes", "good", "pairs")
 
     def __init__(self, namespaces: Namespaces) -> None:
         self.namespaces = namespaces
@@ -98,11 +100,14 @@ class _Container:
         self.prefixes: set[str] = set()
         #: Names known to resolve (checked once each).
         self.good: set[str] = set()
+        #: ``name=value`` texts already read, with their (immutable) pair.
+        self.pairs: dict[str, tuple[str, Any]] = {}
 
     def refresh(self) -> None:
         """Call after the namespace declarations: names are checked against them."""
         self.prefixes = set(self.namespaces) | {"prov", "xsd"}
         self.good.clear()
+        self.pairs.clear()
 
     def resolves(self, name: str) -> bool:
         """True if ``name`` has a declared prefix, or none and there is a default namespace."""
@@ -321,8 +326,13 @@ class _Parser:
         :meth:`find_attributes` takes over.
         """
         good = container.good
+        pairs = container.pairs
         out: list[tuple[str, Any]] = []
         for part in attrs.split(", "):
+            pair = pairs.get(part)
+            if pair is not None:  # the same name=value seen before (roles, types, labels)
+                out.append(pair)
+                continue
             key, _eq, raw = part.partition("=")
             if key not in good and not container.resolves(key):
                 return None
@@ -347,7 +357,10 @@ class _Parser:
                 value = QName(name)
             else:
                 value = int(raw)
-            out.append((key, value))
+            pair = (key, value)
+            if type(value) is not Literal and len(pairs) < _PAIR_CACHE_SIZE:  # Literal is mutable: never shared
+                pairs[part] = pair
+            out.append(pair)
         return out
 
     def find_attributes(self, attrs: str, container: _Container) -> list[tuple[str, Any]] | None:
