@@ -35,7 +35,7 @@ from typing import Any
 import httpx
 
 from provarchive.adql import translate
-from provarchive.formats import dumps
+from provarchive.formats import dumps, loads
 from provarchive.store import open_archive
 from provarchive.web.tap_schema import build_tap_metadata
 
@@ -138,6 +138,9 @@ def bench_backend(name: str, size: int, runs: int, workdir: Path) -> list[str]:
         sap_params = {"ID": product, "DEPTH": "ALL"}
         sap_ms = median_ms(lambda: client.get(f"{url}/provsap", params=sap_params).raise_for_status(), runs)
         size_records = archive.lineage(product, depth=None).count()
+        served = loads(client.get(f"{url}/provsap", params=sap_params).content, "PROV-JSON").count()
+        if served != size_records:  # the service must have done the same work
+            raise RuntimeError(f"ProvSAP returned {served} records, the archive {size_records}")
         store_ms = median_ms(lambda: dumps(archive.lineage(product, depth=None), "PROV-JSON"), runs)
         lines.append(
             f"| {name} | ProvSAP back-lineage of a science product ({size_records:,} records, PROV-JSON) "

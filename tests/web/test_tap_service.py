@@ -289,3 +289,29 @@ def test_huge_cross_join_is_bounded_by_the_time_limit(tap_server: Server) -> Non
     response = sync(tap_server, f"SELECT COUNT(*) FROM {tables}", method="POST")
     assert response.status_code == 400 and b"limit" in response.content
     assert time.monotonic() - started < 60  # bounded by the 2 s sync limit of this server
+
+
+def test_upload_errors_and_results_lint(tap_server: Server, tmp_path: Path) -> None:
+    from astropy.io.votable import from_table, writeto
+    from astropy.table import Table
+
+    table_path = tmp_path / "mine.vot"
+    writeto(from_table(Table({"wanted": ["ex:run0.dl3"], "weight": [2.5]})), str(table_path))
+    query = "SELECT m.wanted, m.weight, e.name FROM tap_upload.mine AS m JOIN provenance.entity AS e ON e.id = m.wanted"
+
+    def post(upload: str, files: dict[str, bytes]) -> httpx.Response:
+        data = {"LANG": "ADQL", "QUERY": query, "UPLOAD": upload}
+        return httpx.post(f"{tap(tap_server)}/sync", data=data, files=files, timeout=30)
+
+    good = post("mine,param:t", {"t": table_path.read_bytes()})
+    assert good.status_code == 200, good.text
+    assert parse_votable(good.content).array["weight"][0] == 2.5
+    assert votlint(good.content, tmp_path) == []
+    for upload, files, words in (
+        ("mine,param:absent", {"t": table_path.read_bytes()}, b"no file part"),
+        ("mine,param:t", {"t": b"not a votable"}, b"not a readable VOTable"),
+        ("1bad,param:t", {"t": table_path.read_bytes()}, b"table name"),
+        ("mine,ftp://example.org/x", {"t": table_path.read_bytes()}, b"param:"),
+    ):
+        bad = post(upload, files)
+        assert bad.status_code == 400 and words in bad.content, (upload, bad.text)
