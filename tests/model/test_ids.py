@@ -44,3 +44,9 @@ def test_canonical_form_ignores_prefix_choice_and_time_zone():
     b.entity("other:extra")
     only_a, only_b = differences(a, b)
     assert only_a == [] and len(only_b) == 1
+
+
+def test_canonical_form_of_literals_with_the_same_text_but_lang_or_datatype():
+    doc = Document(namespaces={"ex": "http://example.org/"})
+    doc.entity("ex:e", attributes=[("ex:k", Literal("x", lang="en")), ("ex:k", Literal("x", datatype="xsd:token"))])
+    assert sum(canonical(doc).values()) == 1

@@ -108,3 +108,11 @@ def test_association_with_agent_and_plan_is_kept_as_association():
     doc = from_statements(statements, ns)
     assert doc["ex:a"].description is None  # type: ignore[attr-defined]
     assert len(doc.relations) == 1
+
+
+def test_attribute_names_written_by_the_mapping_are_plain_strings():
+    doc = Document(namespaces={"ex": "http://example.org/"})
+    doc.activity("ex:a").parameter("n", 3)
+    _ns, statements = to_statements(doc)
+    for st in statements:
+        assert all(type(key) is str for key, _value in st.attributes)

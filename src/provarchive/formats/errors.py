@@ -30,7 +30,10 @@ class FormatError(ValueError):
 
     def __str__(self) -> str:
         where = self.source or ""
-        if self.line is not None:
+        if self.line is not None and not where:
+            where = "line"
+            where += f" {self.line}" + (f", column {self.column}" if self.column is not None else "")
+        elif self.line is not None:
             where += f":{self.line}" + (f":{self.column}" if self.column is not None else "")
         prefix = f"{where}: " if where else ""
         fmt = f"{self.format}: " if self.format else ""

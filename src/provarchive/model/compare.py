@@ -53,7 +53,7 @@ def _statements(bundle: Bundle, *, anonymous_ids: bool) -> list[Canonical]:
             for v in st.formal
         )
         # trailing absent optional arguments are the same as absent ones
-        attrs = tuple(sorted((ns.expand(k), canonical_value(v, ns)) for k, v in st.attributes))
+        attrs = tuple(sorted(((ns.expand(k), canonical_value(v, ns)) for k, v in st.attributes), key=repr))
         out.append((st.kind, ident, _trim(formal), attrs))
     return out
 

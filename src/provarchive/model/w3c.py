@@ -24,8 +24,9 @@ written back is unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from ..util import paused_gc
@@ -206,6 +207,10 @@ _SLOTS[WasAttributedTo] = (("role", "role", "vp", "s"),)
 _AGENT_TYPES = {"Person", "Organization", "SoftwareAgent"}
 
 
+def _no_values(record: Record) -> tuple[Any, ...]:
+    return ()
+
+
 # ----------------------------------------------------------------------------- write
 
 
@@ -220,25 +225,36 @@ class _Writer:
         self.vp = _voprov_prefix(namespaces) or "voprov"
         self.voprov_uri = voprov_uri
         self.used_vp = False
-        self._plans: dict[type[Record], tuple[tuple[str, str, str], ...]] = {}
-        self._vp_classes: set[type[Record]] = set()
+        self._plans: dict[
+            type[Record], tuple[Callable[[Record], tuple[Any, ...]], tuple[tuple[str, str, bool], ...]]
+        ] = {}
+        self._formal_getters: dict[type[Record], Callable[[Record], Any]] = {}
 
-    def _plan(self, cls: type[Record]) -> tuple[tuple[str, str, str], ...]:
+    def _plan(self, cls: type[Record]) -> tuple[Callable[[Record], tuple[Any, ...]], tuple[tuple[str, str, bool], ...]]:
+        """For ``cls``: a C-level getter of its IVOA slot values, and per slot the
+        attribute name to write, the value kind and whether it is a voprov name."""
         plan = self._plans.get(cls)
         if plan is None:
-            plan = tuple(
-                (slot, ("prov:" if ns == "prov" else self.vp + ":") + local, how)
-                for slot, local, ns, how in _SLOTS.get(cls, ())
+            spec = _SLOTS.get(cls, ())
+            names = [slot for slot, _l, _n, _h in spec]
+            if len(names) == 1:
+                single = attrgetter(names[0])
+                getter: Callable[[Record], tuple[Any, ...]] = lambda record: (single(record),)  # noqa: E731
+            elif names:
+                getter = attrgetter(*names)
+            else:
+                getter = _no_values
+            keys = tuple(
+                (("prov:" if ns == "prov" else self.vp + ":") + local, how, ns == "vp")
+                for _slot, local, ns, how in spec
             )
+            plan = (getter, keys)
             self._plans[cls] = plan
-            if any(ns == "vp" for _s, _l, ns, _h in _SLOTS.get(cls, ())):
-                self._vp_classes.add(cls)
         return plan
 
     def slots(self, record: Record, attrs: list[tuple[str, Any]]) -> None:
-        cls = type(record)
-        for slot, key, how in self._plans.get(cls) or self._plan(cls):
-            value = getattr(record, slot)
+        getter, keys = self._plans.get(type(record)) or self._plan(type(record))
+        for (key, how, is_vp), value in zip(keys, getter(record)):
             if value is None:
                 continue
             if how == "s" or how == "t":
@@ -249,8 +265,13 @@ class _Writer:
                 attrs.extend((key, QName(v)) for v in value)
             else:
                 attrs.extend((key, v) for v in value)
-            if cls in self._vp_classes and not key.startswith("prov:"):
+            if is_vp:
                 self.used_vp = True
+
+    def _formal_getter(self, cls: type[Record]) -> Callable[[Record], Any]:
+        getter = attrgetter(*(name for name, _key in cls.FORMAL))
+        self._formal_getters[cls] = getter
+        return getter
 
     def vp_name(self, local: str) -> QName:
         self.used_vp = True
@@ -279,14 +300,15 @@ class _Writer:
                     assert isinstance(record, WasConfiguredBy)
                     attrs.append(("prov:type", self.vp_name("WasConfiguredBy")))
                     if record.artefact_type:
-                        attrs.append((self.vp_name("artefactType"), record.artefact_type))
+                        attrs.append((str(self.vp_name("artefactType")), record.artefact_type))
                     attrs.extend(record.attributes)
                     yield Statement("wasInfluencedBy", record.id, [record.activity, record.artefact], attrs)
                     continue
                 slots(record, attrs)
                 if record.attributes:
                     attrs.extend(record.attributes)
-                yield Statement(record.kind, record.id, [getattr(record, n) for n, _k in record.FORMAL], attrs)
+                formal = self._formal_getters.get(cls) or self._formal_getter(cls)
+                yield Statement(record.kind, record.id, list(formal(record)), attrs)
             elif cls is Agent:
                 assert isinstance(record, Agent)
                 if record.type:
