@@ -29,8 +29,8 @@ from .schema import EDGE_TABLES, SCHEMA, TABLES
 
 __all__ = ["Archive", "open_archive"]
 
-#: Tables counted by :meth:`Archive.stats` (the ProvDM tables and the marks).
-_STAT_TABLES = tuple(t.name for t in TABLES if t.name not in ("namespace", "ingest"))
+#: Tables counted by :meth:`Archive.stats` (the ProvDM tables and the marks; not the derived lineage_edge).
+_STAT_TABLES = tuple(t.name for t in TABLES if t.name not in ("namespace", "ingest", "lineage_edge"))
 
 
 def open_archive(url: str | os.PathLike[str], *, busy_timeout_s: float = 30.0, upgrade_schema: bool = True) -> Archive:
@@ -185,7 +185,7 @@ class Archive:
         with self.engine.connect() as conn:
             doc = Document(namespaces=self._namespaces(conn))
             for spec in TABLES:
-                if spec.name in ("namespace", "bundle", "ingest", "mark"):
+                if spec.name in ("namespace", "bundle", "ingest", "mark", "lineage_edge"):
                     continue
                 columns = ", ".join(f'"{c}"' for c in spec.column_names)
                 rows = conn.execute(text(f"SELECT {columns} FROM {SCHEMA}.{spec.name} ORDER BY {', '.join(spec.key)}"))

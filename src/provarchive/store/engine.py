@@ -80,14 +80,14 @@ class Backend:
         """The parameter value for :meth:`id_list`."""
         raise NotImplementedError
 
-    def walk_sql(self, edges: Sequence[tuple[str, str, str, str, str]], limited: bool) -> str:
-        """A recursive walk from ``:start`` along ``edges``.
+    def walk_sql(self, direction: str, *, members: bool, limited: bool) -> str:
+        """A recursive walk from the ids in ``:start`` over ``lineage_edge``.
 
-        ``edges`` are (table, from column, to column, from node type, to node type);
-        nodes carry their type (``e`` entity, ``a`` activity) so each relation is only
-        probed from nodes it can start at (a start id is tried as both). Returns rows
-        ``(id, depth)``; with ``limited`` the walk stops at ``:depth``. UNION (not
-        UNION ALL) removes duplicates, so diamonds are visited once and cycles end.
+        ``direction`` "back" follows child → parent (ancestors), "forth" parent → child;
+        ``members`` also follows hadMember (collection → member going back). Returns rows
+        ``(id, depth)``, depth NULL unless ``limited``, in which case the walk stops at
+        ``:depth`` and gives each node its smallest depth. UNION (not UNION ALL) removes
+        duplicates, so diamonds are visited once and cycles end.
         """
         raise NotImplementedError
 
@@ -176,21 +176,21 @@ class SQLiteBackend(Backend):
     def id_param(self, ids: Sequence[str]) -> Any:
         return orjson.dumps(list(ids)).decode()
 
-    def walk_sql(self, edges: Sequence[tuple[str, str, str, str, str]], limited: bool) -> str:
-        depth_col, next_depth, guard = (
-            (", depth", ", w.depth + 1", " AND w.depth < :depth") if limited else ("", "", "")
+    def walk_sql(self, direction: str, *, members: bool, limited: bool) -> str:
+        # SQLite allows several recursive SELECTs in one CTE: one per edge table, each a
+        # nested loop over the walk probing that table's covering index
+        depth_col, start_depth, next_depth, guard = (
+            (", depth", ", 0", ", w.depth + 1", " WHERE w.depth < :depth") if limited else ("", "", "", "")
         )
-        start = (
-            f"SELECT value, 'e'{', 0' if limited else ''} FROM json_each(:start) "
-            f"UNION SELECT value, 'a'{', 0' if limited else ''} FROM json_each(:start)"
+        steps = [
+            f"SELECT e.{to}{next_depth} FROM walk w JOIN {SCHEMA}.{table} e ON e.{frm} = w.id{guard}"
+            for table, frm, to in walk_edges(direction, members)
+        ]
+        final = "SELECT id, min(depth) FROM walk GROUP BY id" if limited else "SELECT id, NULL FROM walk"
+        return (
+            f"WITH RECURSIVE walk(id{depth_col}) AS (SELECT value{start_depth} FROM json_each(:start) "
+            f"UNION {' UNION '.join(steps)}) {final}"
         )
-        steps = " UNION ".join(
-            f"SELECT e.{to}, '{tt}'{next_depth} FROM {SCHEMA}.{table} e JOIN walk w ON e.{frm} = w.id "
-            f"WHERE w.t = '{ft}' AND e.{to} IS NOT NULL{guard}"
-            for table, frm, to, ft, tt in edges
-        )
-        final = "SELECT id, min(depth) FROM walk GROUP BY id" if limited else "SELECT DISTINCT id, NULL FROM walk"
-        return f"WITH RECURSIVE walk(id, t{depth_col}) AS ({start} UNION {steps}) {final}"
 
 
 class PostgresBackend(Backend):
@@ -204,7 +204,11 @@ class PostgresBackend(Backend):
         sa_url = make_url(url)
         if sa_url.drivername in ("postgresql", "postgres"):
             sa_url = sa_url.set(drivername="postgresql+psycopg")
-        engine = create_engine(sa_url, pool_pre_ping=True)
+        # JIT off: the planner's estimates for a recursive walk pass jit_above_cost, and
+        # compiling then costs about 10 ms, more than the walk itself (short OLTP queries
+        # never gain from JIT). An ``options`` in the URL's query is kept as given.
+        connect_args = {} if "options" in sa_url.query else {"options": "-c jit=off"}
+        engine = create_engine(sa_url, pool_pre_ping=True, connect_args=connect_args)
         super().__init__(engine, url)
 
     def insert_new(self, conn: Connection, table: str, rows: Sequence[tuple[Any, ...]]) -> int:
@@ -259,21 +263,22 @@ class PostgresBackend(Backend):
     def id_param(self, ids: Sequence[str]) -> Any:
         return list(ids)
 
-    def walk_sql(self, edges: Sequence[tuple[str, str, str, str, str]], limited: bool) -> str:
+    def walk_sql(self, direction: str, *, members: bool, limited: bool) -> str:
+        # PostgreSQL allows one recursive reference: the edge tables are joined LATERAL,
+        # which also pins the plan to index probes per walked node (a hash join would
+        # scan the whole edge table on every step)
         branches = " UNION ALL ".join(
-            f"SELECT e.{to}, CAST('{tt}' AS text) FROM {SCHEMA}.{table} e "
-            f"WHERE w.t = '{ft}' AND e.{frm} = w.id AND e.{to} IS NOT NULL"
-            for table, frm, to, ft, tt in edges
+            f"SELECT e.{to} FROM {SCHEMA}.{table} e WHERE e.{frm} = w.id"
+            for table, frm, to in walk_edges(direction, members)
         )
         depth_col, start_depth, next_depth, guard = (
             (", depth", ", 0", ", w.depth + 1", " WHERE w.depth < :depth") if limited else ("", "", "", "")
         )
-        final = "SELECT id, min(depth) FROM walk GROUP BY id" if limited else "SELECT DISTINCT id, NULL FROM walk"
+        final = "SELECT id, min(depth) FROM walk GROUP BY id" if limited else "SELECT id, NULL FROM walk"
         return (
-            f"WITH RECURSIVE walk(id, t{depth_col}) AS ("
-            f"SELECT s, CAST(k AS text){start_depth} FROM unnest(CAST(:start AS text[])) AS s, "
-            "(VALUES ('e'), ('a')) AS v(k) "
-            f"UNION SELECT x.id, x.t{next_depth} FROM walk w CROSS JOIN LATERAL ({branches}) AS x(id, t){guard}"
+            f"WITH RECURSIVE walk(id{depth_col}) AS ("
+            f"SELECT s{start_depth} FROM unnest(CAST(:start AS text[])) AS s "
+            f"UNION SELECT x.id{next_depth} FROM walk w CROSS JOIN LATERAL ({branches}) AS x(id){guard}"
             f") {final}"
         )
 
@@ -296,6 +301,20 @@ def copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
     ]
     lines.append("")
     return "\n".join(lines)
+
+
+def walk_edges(direction: str, members: bool) -> list[tuple[str, str, str]]:
+    """(table, column matched against the walk, column giving the next node) for a walk.
+
+    The lineage relations are all in ``lineage_edge``; hadMember, followed only on
+    request, is read from its own table (both its covering indexes exist).
+    """
+    edges = [("lineage_edge", "child", "parent")]
+    if members:
+        edges.append(("hadmember", "collection", "entity"))
+    if direction == "forth":
+        edges = [(table, to, frm) for table, frm, to in edges]
+    return edges
 
 
 def provenance_file(path: Path) -> Path:

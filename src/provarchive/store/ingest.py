@@ -24,6 +24,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -34,7 +35,7 @@ from ..model.rename import map_names
 from ..util import paused_gc
 from .engine import Backend, StoreError
 from .rows import RowMaker, db_time, decode_attributes, encode_attributes
-from .schema import ELEMENT_TABLES, SCHEMA, TABLE_BY_NAME, TABLES
+from .schema import ELEMENT_TABLES, LINEAGE_SOURCES, SCHEMA, TABLE_BY_NAME, TABLES
 
 __all__ = ["IngestResult", "ConflictError", "ingest_document", "read_namespaces"]
 
@@ -120,6 +121,7 @@ def ingest_document(
             if progress is not None:
                 done += len(rows)
                 progress(done, len(records))
+        _add_lineage_edges(backend, conn, tables)
         for bundle_id in doc.bundles:
             _execute_ignore(conn, "bundle", ("id", "ingested_at"), (renames.get_id(bundle_id), db_time(utcnow())))
         conn.execute(
@@ -130,6 +132,35 @@ def ingest_document(
             {"i": uuid.uuid4().hex, "s": source, "t": db_time(utcnow()), "r": len(records), "a": result.total_added},
         )
     return result
+
+
+#: (relation table, index of the child column, index of the parent column) in its rows.
+_EDGE_COLUMNS = tuple(
+    (table, TABLE_BY_NAME[table].column_names.index(child), TABLE_BY_NAME[table].column_names.index(parent))
+    for table, (child, parent) in LINEAGE_SOURCES.items()
+)
+
+
+def _add_lineage_edges(backend: Backend, conn: Connection, tables: dict[str, list[tuple[Any, ...]]]) -> None:
+    """Add the document's lineage relations to ``lineage_edge`` (in the ingest's transaction).
+
+    Every relation row is offered, stored before or not: the edge table is a function
+    of the relation tables, so an edge already there is skipped, and one stored by a
+    relation that is now "unchanged" is there already. Sorted by key, rows go into the
+    b-tree in order (fewer page splits; the same lock order for concurrent ingests).
+    """
+    edges: set[tuple[str, str]] = set()
+    for table, child_at, parent_at in _EDGE_COLUMNS:
+        rows = tables.get(table)
+        if rows:
+            parents = list(map(itemgetter(parent_at), rows))
+            edges.update(zip(map(itemgetter(child_at), rows), parents))
+            if None in parents:
+                # used.entity and wasGeneratedBy.activity are optional: no edge without a parent
+                # (child columns are NOT NULL: such a row has failed to insert already)
+                edges = {edge for edge in edges if edge[1] is not None}
+    if edges:
+        backend.insert_new(conn, "lineage_edge", sorted(edges))
 
 
 def _explain_failure(table: str, rows: Sequence[tuple[Any, ...]], exc: Exception) -> str:

@@ -1,8 +1,9 @@
 """Lineage: walk the provenance graph back (how was X made?) or forth (what used X?).
 
-The walk is one recursive CTE over the relation tables that chain entities and
-activities, read through their covering indexes (reference/platform.md §6: without
-them neither backend is usable). Going back from a node:
+The walk is one recursive CTE over ``lineage_edge(child, parent)``, the lineage graph
+that ingest derives from the relations below, read through its covering b-tree in the
+direction of the walk: one index probe per node and step (reference/platform.md §6).
+Going back from a node:
 
 =================  =========================  ==========================
 relation           from                       to
@@ -13,6 +14,9 @@ wasDerivedFrom     generated entity           source entity
 wasInformedBy      informed activity          informant activity
 hadMember          collection                 member (``members=True``)
 =================  =========================  ==========================
+
+hadMember is not in ``lineage_edge``: with ``members=True`` the walk reads the
+``hadmember`` table's own covering indexes as a second recursive step.
 
 Going forth swaps the columns. ``depth`` counts relations followed (ProvSAP DEPTH):
 depth 1 from a product gives the activity that generated it and the entities it was
@@ -56,29 +60,6 @@ def edges_for(direction: str, members: bool) -> list[tuple[str, str, str]]:
     return edges
 
 
-#: Type of the node at each end of the walk's relations: entity ("e") or activity ("a").
-NODE_TYPES: dict[str, tuple[str, str]] = {
-    "wasgeneratedby": ("e", "a"),
-    "used": ("a", "e"),
-    "wasderivedfrom": ("e", "e"),
-    "wasinformedby": ("a", "a"),
-    "hadmember": ("e", "e"),
-}
-
-
-def typed_edges_for(direction: str, members: bool) -> list[tuple[str, str, str, str, str]]:
-    """(table, from column, to column, from type, to type) for the walk.
-
-    Knowing that wasGeneratedBy starts at an entity and used at an activity lets the
-    walk probe only the relations that can start at each node: half the index probes.
-    """
-    out = []
-    for table, frm, to in edges_for(direction, members):
-        a, b = NODE_TYPES[table]
-        out.append((table, frm, to, *((a, b) if direction == "back" else (b, a))))
-    return out
-
-
 def walk(
     backend: Backend,
     conn: Connection,
@@ -91,7 +72,9 @@ def walk(
     """Every node reached from ``ids`` (themselves included) → its distance (None when unlimited)."""
     if depth is not None and depth < 0:
         raise ValueError(f"depth must be >= 0 or None (all), not {depth}")
-    sql = backend.walk_sql(typed_edges_for(direction, members), limited=depth is not None)
+    if direction not in ("back", "forth"):
+        raise ValueError(f"direction must be 'back' or 'forth', not {direction!r}")
+    sql = backend.walk_sql(direction, members=members, limited=depth is not None)
     params: dict[str, Any] = {"start": backend.id_param(list(ids))}
     if depth is not None:
         params["depth"] = depth

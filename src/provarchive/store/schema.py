@@ -46,6 +46,7 @@ __all__ = [
     "TABLES",
     "TABLE_BY_NAME",
     "EDGE_TABLES",
+    "LINEAGE_SOURCES",
     "RELATION_TABLES",
     "ELEMENT_TABLES",
     "build_metadata",
@@ -610,6 +611,50 @@ MENTION_OF = _relation(
     utype_model=False,
 )
 
+# ------------------------------------------------------------------- lineage graph
+
+LINEAGE_EDGE = TableSpec(
+    "lineage_edge",
+    "The lineage graph, derived from used, wasGeneratedBy, wasDerivedFrom and wasInformedBy: one row per "
+    "(later node, node it depends on), whatever relations and bundles state it. Maintained by ingest; "
+    "walk it child to parent for ancestors, parent to child for descendants",
+    None,
+    (
+        ColumnSpec(
+            "child",
+            "id",
+            "The later node: the entity generated, the activity that used, the derived entity or the informed activity",
+            None,
+            "meta.id",
+            principal=True,
+            indexed=True,
+            nullable=False,
+        ),
+        ColumnSpec(
+            "parent",
+            "id",
+            "The node it depends on: the generating activity, the entity used, the source entity or the informant",
+            None,
+            "meta.id",
+            principal=True,
+            indexed=True,
+            nullable=False,
+        ),
+    ),
+    # one table with a covering b-tree each way: a lineage step is one index probe
+    # (reference/platform.md §6), not one per relation table
+    ("child", "parent"),
+    index=(("parent", "child"),),
+)
+
+#: Relation table → (child column, parent column) of the edges it puts in lineage_edge.
+LINEAGE_SOURCES: dict[str, tuple[str, str]] = {
+    "wasgeneratedby": ("entity", "activity"),
+    "used": ("activity", "entity"),
+    "wasderivedfrom": ("generated_entity", "used_entity"),
+    "wasinformedby": ("informed", "informant"),
+}
+
 # --------------------------------------------------------------- archive bookkeeping
 
 NAMESPACE = TableSpec(
@@ -708,6 +753,7 @@ TABLES: tuple[TableSpec, ...] = (
     SPECIALIZATION_OF,
     ALTERNATE_OF,
     MENTION_OF,
+    LINEAGE_EDGE,
     NAMESPACE,
     BUNDLE,
     INGEST,
