@@ -11,6 +11,7 @@ import pytest
 from provarchive import formats
 from provarchive.capture.ctapipe import CtapipeLogError, import_ctapipe_log, read_ctapipe_log
 from provarchive.model import ConfigFile, Parameter, same_provenance
+from tests.conftest import require_external
 
 LOGS = [
     "ctapipe-0.7.0-pytest.provenance.log",
@@ -84,11 +85,10 @@ def test_live_ctapipe_log(tmp_path: Path) -> None:
     """Has a real ctapipe Tool write its log (run twice: appended), then imports it.
 
     ctapipe pins an older astropy than ours, so it lives in its own environment: set
-    PROVARCHIVE_CTAPIPE_PYTHON to that interpreter. Optional; not required in CI.
+    PROVARCHIVE_CTAPIPE_PYTHON to that interpreter (.ci/run builds one for CI).
     """
     python = os.environ.get("PROVARCHIVE_CTAPIPE_PYTHON", "")
-    if not python or not Path(python).is_file():
-        pytest.skip("no Python with ctapipe (set PROVARCHIVE_CTAPIPE_PYTHON)")
+    require_external("a Python with ctapipe", bool(python) and Path(python).is_file(), "set PROVARCHIVE_CTAPIPE_PYTHON")
     (tmp_path / "input.txt").write_text("x")
     for _ in range(2):
         done = subprocess.run([python, "-c", CTAPIPE_TOOL], cwd=tmp_path, capture_output=True, text=True, timeout=300)
