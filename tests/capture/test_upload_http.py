@@ -75,6 +75,14 @@ def test_job_with_the_archive_down_keeps_its_status_and_the_record_arrives_once(
         assert inputs["items"] == []  # 'used' filters products of activities that used an entity id
         stats = httpx.get(f"{url}/archive/stats", headers=headers).json()["tables"]
         assert stats["activity"] == 1 and stats["used"] >= 1 and stats["wasgeneratedby"] >= 1
+        live = subprocess.run(
+            [PROVARCHIVE, "run", "--name", "reconstruct-http", "--used", "out.txt:calibrated",
+             "--archive", url, "--", sys.executable, "-c", "pass"],
+            cwd=work, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert live.returncode == 0 and "failed" not in live.stderr, live.stderr  # delivered as the job ends
+        found = httpx.get(f"{url}/archive/search", params={"kind": "activity"}, headers=headers).json()["items"]
+        assert sorted(item["name"] for item in found) == ["calibrate-http", "reconstruct-http"]
     finally:
         server.stop()
 
