@@ -315,3 +315,40 @@ def test_upload_errors_and_results_lint(tap_server: Server, tmp_path: Path) -> N
     ):
         bad = post(upload, files)
         assert bad.status_code == 400 and words in bad.content, (upload, bad.text)
+
+
+def test_tap_schema_rebuilt_by_servers_starting_together(fresh_postgres_url: str, tmp_path: Path) -> None:
+    """Several servers on one database (or one data directory) may start at once: every rebuild succeeds."""
+    import threading
+
+    import psycopg
+
+    from provarchive.web.tap_schema import build_tap_metadata, materialise_postgres, materialise_sqlite
+
+    metadata = build_tap_metadata()
+    errors: list[BaseException] = []
+
+    def rebuild(kind: str) -> None:
+        try:
+            if kind == "postgres":
+                with psycopg.connect(fresh_postgres_url, autocommit=True) as connection:
+                    materialise_postgres(metadata, connection)
+            else:
+                materialise_sqlite(metadata, tmp_path / "tap_schema.db")
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=rebuild, args=(kind,)) for kind in ("postgres", "sqlite") * 4]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    expected = sum(len(t.columns) for t in metadata.tables)
+    with psycopg.connect(fresh_postgres_url) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM tap_schema.columns").fetchone() == (expected,)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "tap_schema.db") as connection:
+        assert connection.execute("SELECT COUNT(*) FROM columns").fetchone() == (expected,)
+    assert [p.name for p in tmp_path.iterdir()] == ["tap_schema.db"]  # no temporary file left

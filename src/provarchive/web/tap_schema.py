@@ -16,6 +16,7 @@ the job service's tables (jobs, users, tokens) live elsewhere and are never list
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -606,8 +607,7 @@ def _ddl(table: PublishedTable, schema: str, sql_types: dict[str, str]) -> str:
 
 def materialise_sqlite(metadata: TapMetadata, path: Path) -> Path:
     """Write TAP_SCHEMA into a SQLite file (replaced atomically) that the TAP service attaches."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.unlink(missing_ok=True)
+    temporary = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")  # two servers may start at once
     connection = sqlite3.connect(temporary)
     try:
         rows = tap_schema_rows(metadata)
@@ -623,11 +623,17 @@ def materialise_sqlite(metadata: TapMetadata, path: Path) -> Path:
     return path
 
 
+#: Advisory lock key serialising TAP_SCHEMA rebuilds on PostgreSQL (any constant unique to this use).
+_REBUILD_LOCK = 0x7A9_5C4E
+
+
 def materialise_postgres(metadata: TapMetadata, connection: Any) -> None:
     """(Re)create the ``tap_schema`` schema in one transaction (psycopg 3 connection)."""
     rows = tap_schema_rows(metadata)
     sql_types = {"TEXT": "TEXT", "INTEGER": "INTEGER", "BIGINT": "BIGINT", "TIMESTAMP": "TIMESTAMPTZ"}
     with connection.transaction():
+        # Servers sharing the database may start together: one rebuilds at a time.
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (_REBUILD_LOCK,))
         connection.execute("DROP SCHEMA IF EXISTS tap_schema CASCADE")
         connection.execute("CREATE SCHEMA tap_schema")
         connection.execute("CREATE SCHEMA IF NOT EXISTS tap_upload")
