@@ -103,3 +103,9 @@ def test_vosi_capabilities_and_availability(tap_server: Server) -> None:  # noqa
     assert (
         b"<vosi:available>true</vosi:available>" in availability.content or b"available>true<" in availability.content
     )
+
+
+def test_an_agent_id_gives_the_agent_and_what_it_is_responsible_for(tap_server: Server) -> None:  # noqa: F811
+    response = provsap(tap_server, {"ID": "ex:ctapipe", "RESPONSEFORMAT": "PROV-N"})
+    assert response.status_code == 200
+    assert "agent(ex:ctapipe" in response.text and "wasAssociatedWith(ex:select0, ex:ctapipe" in response.text

@@ -144,11 +144,37 @@ def answer(archive: Any, request: ProvSapRequest) -> tuple[bytes, str]:
         descriptions=ivoa,
         configuration=ivoa,
     )
+    _add_agents_asked_for(archive, doc, request.ids)
     try:
         fmt = get_format(request.format)
         return dumps(doc, fmt), fmt.media_type
     except FormatError as exc:  # e.g. an id no serialisation can write
         raise ProvSapError(f"the provenance cannot be written as {request.format}: {exc}", 400) from None
+
+
+def _add_agents_asked_for(archive: Any, doc: Any, ids: tuple[str, ...]) -> None:
+    """An agent is no node of the lineage walk: answer with it and its direct relations.
+
+    ``Archive.lineage`` walks entities and activities; an ID naming an agent would give an
+    empty document. ProvSAP accepts agents, so such an id gets the agent record and the
+    relations that name it (associations, attributions, delegations), from ``Archive.get``.
+    """
+    from ..model import Element
+
+    missing = [i for i in ids if doc.get(i) is None]
+    if not missing:
+        return
+    present = {repr(r) for r in doc.records if not isinstance(r, Element)}
+    for record_id in missing:
+        found = archive.get(record_id)
+        if found is None:
+            continue
+        for record in found.records:
+            if isinstance(record, Element) and doc.get(record.id) is not None:
+                continue
+            if not isinstance(record, Element) and repr(record) in present:
+                continue
+            doc.add(record)
 
 
 def install(app: FastAPI, max_depth: int | None) -> None:
