@@ -184,7 +184,7 @@ def test_vosi_tables_and_per_table_endpoint(tap_server: Server) -> None:
 # ------------------------------------------------------------------- async and clients
 
 
-def test_async_job_through_the_uws_machinery(tap_server: Server) -> None:
+def test_async_job_through_the_uws_machinery(tap_server: Server, tmp_path: Path) -> None:
     with httpx.Client(timeout=30) as client:
         created = client.post(
             f"{tap(tap_server)}/async",
@@ -197,11 +197,15 @@ def test_async_job_through_the_uws_machinery(tap_server: Server) -> None:
         result = client.get(f"{job_url}/results/result")
         assert result.headers["content-type"].startswith("application/x-votable+xml")
         assert len(parse_votable(result.content).array) == 2
+        assert votlint(result.content, tmp_path) == []
+        listed = client.get(f"{tap(tap_server)}/async").text
+        assert f'href="{job_url}"' in listed or f'xlink:href="{job_url}"' in listed
         failed = client.post(f"{tap(tap_server)}/async", data={"LANG": "ADQL", "QUERY": "DUFF", "PHASE": "RUN"})
         failed_url = failed.headers["location"]
         assert wait_final(client, failed_url) == "ERROR"
         error = client.get(f"{failed_url}/error")
         assert b'value="ERROR"' in error.content and error.headers["content-type"].startswith("application/x-votable")
+        assert votlint(error.content, tmp_path) == []
 
 
 def test_pyvo_sync_async_submit_tables_examples_upload(tap_server: Server, tmp_path: Path) -> None:
