@@ -7,7 +7,7 @@ a WasConfiguredBy whose ``artefact_type`` says which of the two it points at.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from .records import Element, Record, Relation, ref
 
@@ -27,7 +27,7 @@ class Parameter(Element):
 
     __slots__ = ("name", "value", "description", "value_entity")
     kind = "entity"
-    IVOA = ("name", "value", "description", "value_entity")
+    IVOA: ClassVar[tuple[str, ...]] = ("name", "value", "description", "value_entity")
 
     def __init__(
         self,
@@ -53,7 +53,7 @@ class ConfigFile(Element):
 
     __slots__ = ("name", "location", "comment", "description")
     kind = "entity"
-    IVOA = ("name", "location", "comment", "description")
+    IVOA: ClassVar[tuple[str, ...]] = ("name", "location", "comment", "description")
 
     def __init__(
         self,
@@ -80,7 +80,7 @@ class WasConfiguredBy(Relation):
     __slots__ = ("activity", "artefact", "artefact_type")
     kind = "wasConfiguredBy"
     FORMAL = (("activity", "prov:influencee"), ("artefact", "prov:influencer"))
-    IVOA = ("artefact_type",)
+    IVOA: ClassVar[tuple[str, ...]] = ("artefact_type",)
     activity: str
     artefact: str
     artefact_type: str | None

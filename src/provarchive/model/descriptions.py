@@ -10,7 +10,7 @@ needs one (they are written as ``prov:Entity`` with ``prov:type voprov:<Class>``
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from .records import Element, ref
 
@@ -53,7 +53,7 @@ class ActivityDescription(Description):
     """The definition of a kind of activity (a pipeline step, a job definition)."""
 
     __slots__ = ("name", "version", "description", "docurl", "type", "subtype")
-    IVOA = ("name", "version", "description", "docurl", "type", "subtype")
+    IVOA: ClassVar[tuple[str, ...]] = ("name", "version", "description", "docurl", "type", "subtype")
 
     def _child(self, cls: type[Description], suffix: str, id: str | None, **values: Any) -> Any:
         ident = id or f"{self.id}_{suffix}"
@@ -87,26 +87,27 @@ class EntityDescription(Description):
     """The definition of a kind of entity (its name, type, documentation)."""
 
     __slots__ = ("name", "description", "docurl", "type")
-    IVOA = ("name", "description", "docurl", "type")
+    IVOA: ClassVar[tuple[str, ...]] = ("name", "description", "docurl", "type")
 
 
 class DatasetDescription(EntityDescription):
     """Describes datasets; ``content_type`` is a MIME type (or an ObsCore access_format)."""
 
     __slots__ = ("content_type",)
-    IVOA = EntityDescription.IVOA + ("content_type",)
+    IVOA: ClassVar[tuple[str, ...]] = EntityDescription.IVOA + ("content_type",)
 
 
 class ValueDescription(EntityDescription):
     """Describes values; ``value_type`` is a VOTable datatype with arraysize/xtype."""
 
     __slots__ = ("value_type", "unit", "ucd", "utype")
-    IVOA = EntityDescription.IVOA + ("value_type", "unit", "ucd", "utype")
+    IVOA: ClassVar[tuple[str, ...]] = EntityDescription.IVOA + ("value_type", "unit", "ucd", "utype")
 
 
 class _RoleDescription(Description):
     __slots__ = ("activity_description", "role", "description", "type", "multiplicity", "entity_descriptions")
-    IVOA = ("activity_description", "role", "description", "type", "multiplicity", "entity_descriptions")
+    role: str | None
+    IVOA: ClassVar[tuple[str, ...]] = ("activity_description", "role", "description", "type", "multiplicity", "entity_descriptions")
 
     def __init__(self, id: str, *, attributes: Iterable[tuple[str, Any]] = (), **values: Any) -> None:
         eds = values.pop("entity_descriptions", None) or []
@@ -147,7 +148,7 @@ class ParameterDescription(Description):
         "default",
         "options",
     )
-    IVOA = (
+    IVOA: ClassVar[tuple[str, ...]] = (
         "activity_description",
         "name",
         "value_type",
@@ -171,7 +172,7 @@ class ConfigFileDescription(Description):
     """A configuration file an ActivityDescription expects, with its content type."""
 
     __slots__ = ("activity_description", "name", "content_type", "description")
-    IVOA = ("activity_description", "name", "content_type", "description")
+    IVOA: ClassVar[tuple[str, ...]] = ("activity_description", "name", "content_type", "description")
 
 
 #: Description classes by their VO-DML class name.

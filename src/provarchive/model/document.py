@@ -46,6 +46,7 @@ from .records import (
 __all__ = ["Bundle", "Document", "DuplicateIdError"]
 
 R = TypeVar("R", bound=Record)
+E = TypeVar("E", bound=Element)
 
 
 class DuplicateIdError(ValueError):
@@ -145,7 +146,7 @@ class Bundle:
 
     # -------------------------------------------------------------------- builder
 
-    def _element(self, cls: type[R], ident: str | None, kind: str, **kwargs: Any) -> R:
+    def _element(self, cls: type[E], ident: str | None, kind: str, **kwargs: Any) -> E:
         return self.add(cls(ident or new_id(kind), **kwargs))
 
     def entity(self, id: str | None = None, **kwargs: Any) -> Entity:

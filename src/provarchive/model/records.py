@@ -139,6 +139,10 @@ class Element(Record):
     _bundle: Bundle | None
     id: str
 
+    if TYPE_CHECKING:  # every element class takes its id first, then keyword fields
+
+        def __init__(self, id: str, **fields: Any) -> None: ...
+
     def _add(self, record: Relation) -> Any:
         if self._bundle is not None:
             self._bundle.add(record)
@@ -150,7 +154,7 @@ class Entity(Element):
 
     __slots__ = ("name", "location", "generated_at_time", "invalidated_at_time", "comment", "description")
     kind = "entity"
-    IVOA = ("name", "location", "generated_at_time", "invalidated_at_time", "comment", "description")
+    IVOA: ClassVar[tuple[str, ...]] = ("name", "location", "generated_at_time", "invalidated_at_time", "comment", "description")
 
     def __init__(
         self,
@@ -204,7 +208,7 @@ class ValueEntity(Entity):
     """An entity that is a value (ProvDM ValueEntity), e.g. a number read from a header."""
 
     __slots__ = ("value",)
-    IVOA = Entity.IVOA + ("value",)
+    IVOA: ClassVar[tuple[str, ...]] = Entity.IVOA + ("value",)
 
     def __init__(self, id: str, *, value: str | None = None, **kwargs: Any) -> None:
         super().__init__(id, **kwargs)
@@ -223,7 +227,7 @@ class Activity(Element):
     __slots__ = ("start_time", "end_time", "name", "comment", "description")
     kind = "activity"
     FORMAL = (("start_time", "prov:startTime"), ("end_time", "prov:endTime"))
-    IVOA = ("name", "comment", "description")
+    IVOA: ClassVar[tuple[str, ...]] = ("name", "comment", "description")
 
     def __init__(
         self,
@@ -291,7 +295,7 @@ class Agent(Element):
 
     __slots__ = ("name", "type", "comment", "email", "affiliation", "phone", "address", "url")
     kind = "agent"
-    IVOA = ("name", "type", "comment", "email", "affiliation", "phone", "address", "url")
+    IVOA: ClassVar[tuple[str, ...]] = ("name", "type", "comment", "email", "affiliation", "phone", "address", "url")
 
     def __init__(
         self,
@@ -383,7 +387,7 @@ class Used(Relation):
     __slots__ = ("activity", "entity", "time", "role", "usage_description")
     kind = "used"
     FORMAL = (("activity", "prov:activity"), ("entity", "prov:entity"), ("time", "prov:time"))
-    IVOA = ("role", "usage_description")
+    IVOA: ClassVar[tuple[str, ...]] = ("role", "usage_description")
     activity: str
     entity: str
     time: datetime | None
@@ -395,7 +399,7 @@ class WasGeneratedBy(Relation):
     __slots__ = ("entity", "activity", "time", "role", "generation_description")
     kind = "wasGeneratedBy"
     FORMAL = (("entity", "prov:entity"), ("activity", "prov:activity"), ("time", "prov:time"))
-    IVOA = ("role", "generation_description")
+    IVOA: ClassVar[tuple[str, ...]] = ("role", "generation_description")
     entity: str
     activity: str | None
     time: datetime | None
@@ -407,7 +411,7 @@ class WasAssociatedWith(Relation):
     __slots__ = ("activity", "agent", "plan", "role")
     kind = "wasAssociatedWith"
     FORMAL = (("activity", "prov:activity"), ("agent", "prov:agent"), ("plan", "prov:plan"))
-    IVOA = ("role",)
+    IVOA: ClassVar[tuple[str, ...]] = ("role",)
     activity: str
     agent: str | None
     plan: str | None
@@ -418,7 +422,7 @@ class WasAttributedTo(Relation):
     __slots__ = ("entity", "agent", "role")
     kind = "wasAttributedTo"
     FORMAL = (("entity", "prov:entity"), ("agent", "prov:agent"))
-    IVOA = ("role",)
+    IVOA: ClassVar[tuple[str, ...]] = ("role",)
     entity: str
     agent: str
     role: str | None
