@@ -107,7 +107,14 @@ class ValueDescription(EntityDescription):
 class _RoleDescription(Description):
     __slots__ = ("activity_description", "role", "description", "type", "multiplicity", "entity_descriptions")
     role: str | None
-    IVOA: ClassVar[tuple[str, ...]] = ("activity_description", "role", "description", "type", "multiplicity", "entity_descriptions")
+    IVOA: ClassVar[tuple[str, ...]] = (
+        "activity_description",
+        "role",
+        "description",
+        "type",
+        "multiplicity",
+        "entity_descriptions",
+    )
 
     def __init__(self, id: str, *, attributes: Iterable[tuple[str, Any]] = (), **values: Any) -> None:
         eds = values.pop("entity_descriptions", None) or []

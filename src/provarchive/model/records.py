@@ -154,7 +154,14 @@ class Entity(Element):
 
     __slots__ = ("name", "location", "generated_at_time", "invalidated_at_time", "comment", "description")
     kind = "entity"
-    IVOA: ClassVar[tuple[str, ...]] = ("name", "location", "generated_at_time", "invalidated_at_time", "comment", "description")
+    IVOA: ClassVar[tuple[str, ...]] = (
+        "name",
+        "location",
+        "generated_at_time",
+        "invalidated_at_time",
+        "comment",
+        "description",
+    )
 
     def __init__(
         self,
