@@ -411,7 +411,8 @@ class _Reader:
                 else:  # plain text (elements nested in a value are caught by counting, in loads)
                     attrs.append((key, child.text or ""))
             if kind == "hadMember":
-                for member in members or [None]:
+                # a hadMember without members still yields one statement (collection only)
+                for member in members or (None,):
                     out.append(Statement(kind, ident, [formal[0], member], list(attrs)))
             else:
                 out.append(Statement(kind, ident, formal, attrs))

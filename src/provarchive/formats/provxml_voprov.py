@@ -150,7 +150,7 @@ class _Rewriter:
 
     def link(self, container: etree._Element, el: etree._Element, by_id: dict) -> None:
         local = etree.QName(el).localname
-        refs = [self.ref(c) for c in el if isinstance(c.tag, str) and self.ref(c) is not None]
+        refs = [r for r in (self.ref(c) for c in el if isinstance(c.tag, str)) if r is not None]
         if len(refs) != 2:
             container.remove(el)
             return

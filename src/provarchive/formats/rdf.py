@@ -479,7 +479,7 @@ class _Reader:
 
 def _syntax_error(exc: Exception) -> FormatError:
     """A FormatError with line and column from rdflib's BadSyntax(uri, lines, text, index, why)."""
-    args = getattr(exc, "args", ())
+    args: tuple[object, ...] = getattr(exc, "args", ())
     if len(args) == 5 and isinstance(args[2], str) and isinstance(args[3], int):
         text, index, why = args[2], args[3], args[4]
         line = text.count("\n", 0, index) + 1

@@ -308,7 +308,7 @@ def _table(
     specs += [("attributes", None, None)] + ([("inBundle", None, None)] if with_bundles else [])
     table = TableElement(votable, ID=layout.name, name=layout.name, utype=f"voprov:{layout.base}")
     for i, (name, slot, utype) in enumerate(specs):
-        ascii_only = all(row[i] is None or row[i].isascii() for row in cells)
+        ascii_only = all(cell is None or cell.isascii() for cell in (row[i] for row in cells))
         attrs: dict[str, Any] = {
             "name": name,
             "ID": f"{layout.name}_{name}",
@@ -436,7 +436,7 @@ def _record(cls: type[Record], values: dict[str, Any], attributes: list[tuple[st
     ident = values.pop("id", None)
     try:
         if issubclass(cls, Relation):
-            return cls(id=ident, attributes=attributes, **values)  # type: ignore[call-arg]
+            return cls(id=ident, attributes=attributes, **values)
         if ident is None:
             raise FormatError(f"{where}: a {_NAME_OF[cls]} needs an id", format=FORMAT)
         return cls(ident, attributes=attributes, **values)  # type: ignore[call-arg]

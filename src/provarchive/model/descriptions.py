@@ -9,6 +9,7 @@ needs one (they are written as ``prov:Entity`` with ``prov:type voprov:<Class>``
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -54,8 +55,15 @@ class ActivityDescription(Description):
 
     __slots__ = ("name", "version", "description", "docurl", "type", "subtype")
     IVOA: ClassVar[tuple[str, ...]] = ("name", "version", "description", "docurl", "type", "subtype")
+    # slot values, set by Description._init from IVOA (declared here for type checkers)
+    version: str | None
+    description: str | None
+    docurl: str | None
+    type: str | None
+    subtype: str | None
 
-    def _child(self, cls: type[Description], suffix: str, id: str | None, **values: Any) -> Any:
+    # builtins.type: the ``type`` slot declared above shadows the builtin inside this class body
+    def _child(self, cls: builtins.type[Description], suffix: str, id: str | None, **values: Any) -> Any:
         ident = id or f"{self.id}_{suffix}"
         record = cls(ident, activity_description=self.id, **values)
         if self._bundle is not None:
@@ -88,6 +96,9 @@ class EntityDescription(Description):
 
     __slots__ = ("name", "description", "docurl", "type")
     IVOA: ClassVar[tuple[str, ...]] = ("name", "description", "docurl", "type")
+    description: str | None
+    docurl: str | None
+    type: str | None
 
 
 class DatasetDescription(EntityDescription):
@@ -95,6 +106,7 @@ class DatasetDescription(EntityDescription):
 
     __slots__ = ("content_type",)
     IVOA: ClassVar[tuple[str, ...]] = EntityDescription.IVOA + ("content_type",)
+    content_type: str | None
 
 
 class ValueDescription(EntityDescription):
@@ -102,11 +114,19 @@ class ValueDescription(EntityDescription):
 
     __slots__ = ("value_type", "unit", "ucd", "utype")
     IVOA: ClassVar[tuple[str, ...]] = EntityDescription.IVOA + ("value_type", "unit", "ucd", "utype")
+    value_type: str | None
+    unit: str | None
+    ucd: str | None
+    utype: str | None
 
 
 class _RoleDescription(Description):
     __slots__ = ("activity_description", "role", "description", "type", "multiplicity", "entity_descriptions")
+    activity_description: str | None
     role: str | None
+    description: str | None
+    type: str | None
+    multiplicity: str | None
     IVOA: ClassVar[tuple[str, ...]] = (
         "activity_description",
         "role",
@@ -169,6 +189,16 @@ class ParameterDescription(Description):
         "options",
     )
 
+    activity_description: str | None
+    value_type: str | None
+    description: str | None
+    unit: str | None
+    ucd: str | None
+    utype: str | None
+    min: str | None
+    max: str | None
+    default: str | None
+
     def __init__(self, id: str, *, attributes: Iterable[tuple[str, Any]] = (), **values: Any) -> None:
         options = values.pop("options", None)
         self._init(id, attributes, values)
@@ -180,6 +210,9 @@ class ConfigFileDescription(Description):
 
     __slots__ = ("activity_description", "name", "content_type", "description")
     IVOA: ClassVar[tuple[str, ...]] = ("activity_description", "name", "content_type", "description")
+    activity_description: str | None
+    content_type: str | None
+    description: str | None
 
 
 #: Description classes by their VO-DML class name.

@@ -228,6 +228,7 @@ def _within(
         late = end is not None and moment > utc(end)
         if not early and not late:
             return
+        records: tuple[str, ...]
         if entity is None:
             what, records = f"{label(relation)} is dated", (label(relation),)
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timezone
+from typing import TypeAlias
 
 from ..model.configuration import WasConfiguredBy
 from ..model.descriptions import (
@@ -21,9 +22,12 @@ from ..model.descriptions import (
 )
 from ..model.document import Bundle
 from ..model.records import Activity, Element, Record, Relation, Used, WasGeneratedBy
-from .report import Issue
+from .report import Issue, Severity
 
-__all__ = ["BundleIndex", "label", "utc"]
+__all__ = ["BundleIndex", "RoleDescriptionClass", "label", "utc"]
+
+#: The description classes a Used (UsageDescription) or WasGeneratedBy (GenerationDescription) links to.
+RoleDescriptionClass: TypeAlias = type[UsageDescription] | type[GenerationDescription]
 
 
 def label(record: Record) -> str:
@@ -97,10 +101,10 @@ class BundleIndex:
             found = self.bundle.parent.get(ident)
         return found
 
-    def add(self, rule: str, severity: str, message: str, *records: str | None) -> None:
+    def add(self, rule: str, severity: Severity, message: str, *records: str | None) -> None:
         """Record an issue; ``records`` are the ids concerned (None and repeats are dropped)."""
         ids = tuple(dict.fromkeys(r for r in records if r))
-        self.issues.append(Issue(rule, severity, message, ids))  # type: ignore[arg-type]
+        self.issues.append(Issue(rule, severity, message, ids))
 
     def description_of(self, activity_id: str) -> ActivityDescription | None:
         """The ActivityDescription an activity of this bundle follows, if it is in the document."""
@@ -111,7 +115,9 @@ class BundleIndex:
                     return found
         return None
 
-    def matched_description(self, relation: Used | WasGeneratedBy, cls: type[Description]) -> Description | None:
+    def matched_description(
+        self, relation: Used | WasGeneratedBy, cls: RoleDescriptionClass
+    ) -> UsageDescription | GenerationDescription | None:
         """The Usage/GenerationDescription a relation is linked to, or the one of its role."""
         slot = "usage_description" if isinstance(relation, Used) else "generation_description"
         linked = self.lookup(getattr(relation, slot))
@@ -121,6 +127,6 @@ class BundleIndex:
             description = self.description_of(relation.activity)
             if description is not None:
                 for child in self.children.get(description.id, ()):
-                    if isinstance(child, cls) and child.role == relation.role:  # type: ignore[attr-defined]
+                    if isinstance(child, cls) and child.role == relation.role:
                         return child
         return None

@@ -13,14 +13,13 @@ from typing import Any
 
 from ..model.descriptions import (
     DatasetDescription,
-    Description,
     EntityDescription,
     GenerationDescription,
     UsageDescription,
     ValueDescription,
 )
 from ..model.records import DatasetEntity, Entity, Record, ValueEntity
-from .ivoa_base import BundleIndex, label
+from .ivoa_base import BundleIndex, RoleDescriptionClass, label
 
 __all__ = ["check_roles", "check_multiplicity", "check_entity_descriptions", "parse_multiplicity"]
 
@@ -53,7 +52,7 @@ def parse_multiplicity(text: str) -> tuple[int, int | None]:
     raise ValueError(f"multiplicity {text!r} is not of the form 1, 0..1, *, n or min..max")
 
 
-def check_roles(ix: BundleIndex, relations: list[Any], cls: type[Description], slot: str, verb: str) -> None:
+def check_roles(ix: BundleIndex, relations: list[Any], cls: RoleDescriptionClass, slot: str, verb: str) -> None:
     """Rules 5 and 7 for Used (``cls`` UsageDescription) or WasGeneratedBy (GenerationDescription).
 
     A relation linked to a description must carry that description's role, and the
@@ -80,16 +79,16 @@ def check_roles(ix: BundleIndex, relations: list[Any], cls: type[Description], s
                     linked_id,
                 )
                 continue
-            if relation.role != linked.role:  # type: ignore[attr-defined]
+            if relation.role != linked.role:
                 ix.add(
                     R5,
                     "error",
-                    f"{name} has role {relation.role!r} but its {kind} {linked_id} describes role {linked.role!r}",  # type: ignore[attr-defined]
+                    f"{name} has role {relation.role!r} but its {kind} {linked_id} describes role {linked.role!r}",
                     name,
                     linked_id,
                 )
             activity_description = ix.description_of(relation.activity) if relation.activity else None
-            owner = linked.activity_description  # type: ignore[attr-defined]
+            owner = linked.activity_description
             if activity_description is not None and owner != activity_description.id:
                 ix.add(
                     R7,
@@ -106,7 +105,7 @@ def check_roles(ix: BundleIndex, relations: list[Any], cls: type[Description], s
         description = ix.description_of(relation.activity)
         if description is None:
             continue
-        declared = [c.role for c in ix.children.get(description.id, ()) if isinstance(c, cls)]  # type: ignore[attr-defined]
+        declared = [c.role for c in ix.children.get(description.id, ()) if isinstance(c, cls)]
         if declared and relation.role not in declared:
             ix.add(
                 R5,
@@ -140,11 +139,11 @@ def check_multiplicity(ix: BundleIndex) -> None:
             (GenerationDescription, ix.generated_by.get(activity_id, []), "generated"),
         ):
             children = [c for c in ix.children.get(description.id, ()) if isinstance(c, cls)]
-            if not any(c.multiplicity is not None for c in children):  # type: ignore[attr-defined]
+            if not any(c.multiplicity is not None for c in children):
                 continue
             counts = Counter(id(ix.matched_description(r, cls)) for r in relations)
             for child in children:
-                if child.multiplicity is None:  # type: ignore[attr-defined]
+                if child.multiplicity is None:
                     continue
                 limits = parsed(child)
                 if limits is None:
@@ -156,7 +155,7 @@ def check_multiplicity(ix: BundleIndex) -> None:
                         R6,
                         "error",
                         f"activity {activity_id} {verb} {count} entit{'y' if count == 1 else 'ies'} with role "
-                        f"{child.role!r}, but {child.id} requires multiplicity {child.multiplicity}",  # type: ignore[attr-defined]
+                        f"{child.role!r}, but {child.id} requires multiplicity {child.multiplicity}",
                         activity_id,
                         child.id,
                     )
@@ -196,18 +195,18 @@ def check_entity_descriptions(ix: BundleIndex) -> None:
     ):
         for relation in relations:
             description = ix.matched_description(relation, cls)
-            if description is None or not description.entity_descriptions:  # type: ignore[attr-defined]
+            if description is None or not description.entity_descriptions:
                 continue
             entity = ix.lookup(getattr(relation, position))
             if not isinstance(entity, Entity) or entity.description is None:
                 continue
-            allowed = description.entity_descriptions  # type: ignore[attr-defined]
+            allowed = description.entity_descriptions
             if entity.description not in allowed:
                 ix.add(
                     R11,
                     "error",
                     f"{label(relation)}: entity {entity.id} is described by {entity.description}, but role "
-                    f"{description.role!r} ({description.id}) expects {', '.join(allowed)}",  # type: ignore[attr-defined]
+                    f"{description.role!r} ({description.id}) expects {', '.join(map(str, allowed))}",
                     label(relation),
                     entity.id,
                     description.id,

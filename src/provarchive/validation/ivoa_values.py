@@ -20,7 +20,8 @@ R7 = "IVOA-7 description belongs to the activity description"
 R8 = "IVOA-8 configuration matches description"
 R9 = "IVOA-9 value matches valueType"
 
-_ARTEFACT_CLASSES = {"parameter": Parameter, "configfile": ConfigFile}
+#: artefactType (lower-cased) -> the class the artefact must be.
+_ARTEFACT_CLASSES: dict[str, type[Parameter] | type[ConfigFile]] = {"parameter": Parameter, "configfile": ConfigFile}
 
 
 def check_values(checker: BundleIndex) -> None:

@@ -123,6 +123,17 @@ def parse_value_type(text: str) -> ValueType:
     return ValueType(name, arraysize, xtype)
 
 
+def _real(datatype: str, item: str) -> float:
+    """A VOTable float or double; a float must fit in 32 bits."""
+    try:
+        number = float(item)
+    except ValueError:
+        raise ValueTypeError(f"{item!r} is not a floating-point number") from None
+    if datatype == "float" and math.isfinite(number) and abs(number) > 3.4028235e38:
+        raise ValueTypeError(f"{item} is too large for a VOTable float")
+    return number
+
+
 def _scalar(datatype: str, item: str) -> object:
     if datatype == "boolean":
         value = _BOOLEANS.get(item.lower())
@@ -143,13 +154,7 @@ def _scalar(datatype: str, item: str) -> object:
             raise ValueTypeError(f"{item} does not fit in a VOTable {datatype} ({low}..{high})")
         return number
     if datatype in ("float", "double"):
-        try:
-            number = float(item)
-        except ValueError:
-            raise ValueTypeError(f"{item!r} is not a floating-point number") from None
-        if datatype == "float" and math.isfinite(number) and abs(number) > 3.4028235e38:
-            raise ValueTypeError(f"{item} is too large for a VOTable float")
-        return number
+        return _real(datatype, item)
     raise ValueTypeError(f"unsupported datatype {datatype}")  # pragma: no cover - guarded by parse_value_type
 
 
@@ -173,8 +178,8 @@ def parse_value(value: str, value_type: ValueType) -> object:
         if len(items) % 2:
             raise ValueTypeError(f"{value!r} is not a list of complex numbers (pairs of real and imaginary parts)")
         scalar_type = "float" if datatype == "floatComplex" else "double"
-        numbers = [_scalar(scalar_type, item) for item in items]
-        parsed: list[object] = [complex(float(a), float(b)) for a, b in zip(numbers[::2], numbers[1::2], strict=True)]  # type: ignore[arg-type]
+        numbers = [_real(scalar_type, item) for item in items]
+        parsed: list[object] = [complex(a, b) for a, b in zip(numbers[::2], numbers[1::2], strict=True)]
     else:
         parsed = [_scalar(datatype, item) for item in items]
     limit, exact = value_type.bounds()
