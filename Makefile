@@ -27,9 +27,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: run every benchmark and print its table
+BENCHMARKS := serialize provxml validation graph capture archive adql jobs http_archive tap
+
 bench: $(STAMP)
-	$(BIN)/python bench/serialize.py
-	@for b in bench/archive.py bench/capture.py; do test ! -f $$b || $(BIN)/python $$b; done
+	@for b in $(BENCHMARKS); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
 
 ## lint: ruff on everything, mypy on the package
 lint: $(STAMP)

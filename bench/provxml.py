@@ -1,6 +1,6 @@
 """PROV-XML write + read of a pipeline document: provarchive against prov 3.2 (same run).
 
-Run: .venv/bin/python bench/bench_provxml.py [n_records] [repeats]
+Run: .venv/bin/python bench/provxml.py [n_records] [repeats]
 Prints wall-clock and CPU medians and the ratios prov / provarchive. CPU seconds are
 the steadier figure on a shared machine. prov is measured as shipped and again with
 the garbage collector paused (as ours runs), so the comparison also shows how much of
