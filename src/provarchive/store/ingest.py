@@ -159,8 +159,14 @@ def _add_lineage_edges(backend: Backend, conn: Connection, tables: dict[str, lis
                 # used.entity and wasGeneratedBy.activity are optional: no edge without a parent
                 # (child columns are NOT NULL: such a row has failed to insert already)
                 edges = {edge for edge in edges if edge[1] is not None}
-    if edges:
+    if not edges:
+        return
+    try:
         backend.insert_new(conn, "lineage_edge", sorted(edges))
+    except Exception as exc:  # a driver error; StoreError lets Archive retry a PostgreSQL deadlock
+        message = str(exc).strip()
+        first_line = message.splitlines()[0] if message else type(exc).__name__
+        raise StoreError(f"storing lineage edges failed: {first_line}") from exc
 
 
 def _explain_failure(table: str, rows: Sequence[tuple[Any, ...]], exc: Exception) -> str:
