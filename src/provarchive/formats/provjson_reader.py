@@ -175,14 +175,16 @@ class _Reader:
         n_formal = len(formal_keys)
         mandatory = plan.mandatory
         is_relation = plan.is_relation
-        prefixes = self.prefixes
+        # "p:" for every prefix p that needs no further check: str.startswith with a
+        # tuple tests them all in C without splitting the identifier (prefixes never
+        # hold a colon, so this is the same test as partitioning at the first colon)
+        known = tuple(prefix + ":" for prefix in self.prefixes)
         check = self.check
         fromisoformat = datetime.fromisoformat
         attributes_of = self.attributes
         append = out.append
         for rid, body in group.items():
-            prefix, sep, _local = rid.partition(":")
-            if not sep or prefix not in prefixes:
+            if not rid.startswith(known):
                 check(rid, rid, None)
             if type(body) is not dict:
                 self._record_list(plan, rid, body, out)
@@ -194,8 +196,7 @@ class _Reader:
                     if ref is None:
                         continue
                     if type(ref) is str:
-                        prefix, sep, _local = ref.partition(":")
-                        if not sep or prefix not in prefixes:
+                        if not ref.startswith(known):
                             check(ref, rid, formal_keys[i])
                     else:
                         self._record(plan, rid, body, out)

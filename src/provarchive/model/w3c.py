@@ -24,9 +24,8 @@ written back is unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 
 from ..util import paused_gc
@@ -207,126 +206,89 @@ _SLOTS[WasAttributedTo] = (("role", "role", "vp", "s"),)
 _AGENT_TYPES = {"Person", "Organization", "SoftwareAgent"}
 
 
-def _no_values(record: Record) -> tuple[Any, ...]:
-    return ()
-
-
 # ----------------------------------------------------------------------------- write
 
 
 class _Writer:
     """Turns records into statements; remembers whether the voprov prefix was used.
 
-    Attribute names are resolved once per class (``_plan``) so that writing a record is
-    a handful of attribute reads: documents of 100k records are common.
+    Documents of 100k records are common, so each record class gets one writer
+    function, generated from its slot table (``_SLOTS``) the first time the class is
+    met: writing a record is then one call doing plain attribute reads, with no loop
+    over the table and no dispatch on the value kind. ``_source`` shows the generated
+    code of a class (handy when changing the mapping).
     """
 
     def __init__(self, namespaces: Namespaces, voprov_uri: str) -> None:
         self.vp = _voprov_prefix(namespaces) or "voprov"
         self.voprov_uri = voprov_uri
         self.used_vp = False
-        self._plans: dict[
-            type[Record], tuple[Callable[[Record], tuple[Any, ...]], tuple[tuple[str, str, bool], ...]]
-        ] = {}
-        self._formal_getters: dict[type[Record], Callable[[Record], Any]] = {}
+        self._writers: dict[type[Record], Callable[[Record, Callable[[Statement], None]], None]] = {}
 
-    def _plan(self, cls: type[Record]) -> tuple[Callable[[Record], tuple[Any, ...]], tuple[tuple[str, str, bool], ...]]:
-        """For ``cls``: a C-level getter of its IVOA slot values, and per slot the
-        attribute name to write, the value kind and whether it is a voprov name."""
-        plan = self._plans.get(cls)
-        if plan is None:
-            spec = _SLOTS.get(cls, ())
-            names = [slot for slot, _l, _n, _h in spec]
-            if len(names) == 1:
-                single = attrgetter(names[0])
-                getter: Callable[[Record], tuple[Any, ...]] = lambda record: (single(record),)  # noqa: E731
-            elif names:
-                getter = attrgetter(*names)
-            else:
-                getter = _no_values
-            keys = tuple(
-                (("prov:" if ns == "prov" else self.vp + ":") + local, how, ns == "vp")
-                for _slot, local, ns, how in spec
-            )
-            plan = (getter, keys)
-            self._plans[cls] = plan
-        return plan
-
-    def slots(self, record: Record, attrs: list[tuple[str, Any]]) -> None:
-        getter, keys = self._plans.get(type(record)) or self._plan(type(record))
-        for (key, how, is_vp), value in zip(keys, getter(record)):
-            if value is None:
-                continue
-            if how == "s" or how == "t":
-                attrs.append((key, value))
+    def _source(self, cls: type[Record]) -> str:
+        """Python source of the writer of ``cls``: ``write(r, emit)`` emits its statements."""
+        vp = self.vp
+        lines = ["def write(r, emit):"]
+        kind = cls.kind or "entity"
+        # leading attributes: the W3C type an IVOA class is written as
+        if cls is Agent:
+            lines.append("    attrs = [('prov:type', QName('prov:' + r.type))] if r.type else []")
+        elif cls is WasConfiguredBy:
+            lines.append(f"    attrs = [('prov:type', QName({vp + ':WasConfiguredBy'!r}))]")
+            lines.append("    W.used_vp = True")
+            lines.append("    if r.artefact_type:")
+            lines.append(f"        attrs.append(({vp + ':artefactType'!r}, r.artefact_type))")
+            kind = "wasInfluencedBy"
+        elif cls is Collection:
+            lines.append("    attrs = [('prov:type', QName('prov:Collection'))]")
+        elif cls is Entity or cls is Activity or issubclass(cls, Relation):
+            lines.append("    attrs = []")
+        else:  # IVOA classes written as typed entities (KeyError for a class the mapping does not know)
+            typed = [f"('prov:type', QName({vp + ':' + _ENTITY_CLASS_NAMES[cls]!r}))"]
+            if cls is ActivityDescription:
+                typed.append("('prov:type', QName('prov:Plan'))")
+            lines.append(f"    attrs = [{', '.join(typed)}]")
+            lines.append("    W.used_vp = True")
+        for slot, local, ns, how in _SLOTS.get(cls, ()) if cls is not WasConfiguredBy else ():
+            key = ("prov:" if ns == "prov" else vp + ":") + local
+            lines.append(f"    v = r.{slot}")
+            lines.append("    if v is not None:")
+            if how in ("s", "t"):
+                lines.append(f"        attrs.append(({key!r}, v))")
             elif how == "q":
-                attrs.append((key, QName(value)))
+                lines.append(f"        attrs.append(({key!r}, QName(v)))")
             elif how == "ql":
-                attrs.extend((key, QName(v)) for v in value)
+                lines.append(f"        attrs.extend([({key!r}, QName(x)) for x in v])")
             else:
-                attrs.extend((key, v) for v in value)
-            if is_vp:
-                self.used_vp = True
+                lines.append(f"        attrs.extend([({key!r}, x) for x in v])")
+            if ns == "vp":
+                lines.append("        W.used_vp = True")
+        lines.append("    if r.attributes:")
+        lines.append("        attrs.extend(r.attributes)")
+        formal = ", ".join(f"r.{name}" for name, _key in cls.FORMAL)
+        lines.append(f"    emit(Statement({kind!r}, r.id, [{formal}], attrs))")
+        if cls is Activity:
+            lines.append("    if r.description is not None:")
+            lines.append("        emit(Statement('wasAssociatedWith', None, [r.id, None, r.description], []))")
+        return "\n".join(lines) + "\n"
 
-    def _formal_getter(self, cls: type[Record]) -> Callable[[Record], Any]:
-        getter = attrgetter(*(name for name, _key in cls.FORMAL))
-        self._formal_getters[cls] = getter
-        return getter
+    def writer(self, cls: type[Record]) -> Callable[[Record, Callable[[Statement], None]], None]:
+        """The (generated, cached) writer function of ``cls``."""
+        write = self._writers.get(cls)
+        if write is None:
+            namespace: dict[str, Any] = {"QName": QName, "Statement": Statement, "W": self}
+            exec(compile(self._source(cls), f"<w3c writer of {cls.__name__}>", "exec"), namespace)  # noqa: S102
+            write = self._writers[cls] = namespace["write"]
+        return write
 
-    def vp_name(self, local: str) -> QName:
-        self.used_vp = True
-        return QName(f"{self.vp}:{local}")
-
-    def statements(self, records: Iterable[Record]) -> Iterator[Statement]:
-        slots = self.slots
+    def statements(self, records: Iterable[Record]) -> list[Statement]:
+        out: list[Statement] = []
+        emit = out.append
+        writers = self._writers
         for record in records:
-            attrs: list[tuple[str, Any]] = []
             cls = type(record)
-            if cls is Entity:
-                slots(record, attrs)
-                if record.attributes:
-                    attrs.extend(record.attributes)
-                yield Statement("entity", record.id, [], attrs)
-            elif cls is Activity:
-                assert isinstance(record, Activity)
-                slots(record, attrs)
-                if record.attributes:
-                    attrs.extend(record.attributes)
-                yield Statement("activity", record.id, [record.start_time, record.end_time], attrs)
-                if record.description is not None:
-                    yield Statement("wasAssociatedWith", None, [record.id, None, record.description], [])
-            elif isinstance(record, Relation):
-                if cls is WasConfiguredBy:
-                    assert isinstance(record, WasConfiguredBy)
-                    attrs.append(("prov:type", self.vp_name("WasConfiguredBy")))
-                    if record.artefact_type:
-                        attrs.append((str(self.vp_name("artefactType")), record.artefact_type))
-                    attrs.extend(record.attributes)
-                    yield Statement("wasInfluencedBy", record.id, [record.activity, record.artefact], attrs)
-                    continue
-                slots(record, attrs)
-                if record.attributes:
-                    attrs.extend(record.attributes)
-                formal = self._formal_getters.get(cls) or self._formal_getter(cls)
-                yield Statement(record.kind, record.id, list(formal(record)), attrs)
-            elif cls is Agent:
-                assert isinstance(record, Agent)
-                if record.type:
-                    attrs.append(("prov:type", QName("prov:" + record.type)))
-                slots(record, attrs)
-                attrs.extend(record.attributes)
-                yield Statement("agent", record.id, [], attrs)
-            else:
-                # IVOA classes written as typed entities
-                if cls is Collection:
-                    attrs.append(("prov:type", QName("prov:Collection")))
-                else:
-                    attrs.append(("prov:type", self.vp_name(_ENTITY_CLASS_NAMES[cls])))
-                    if cls is ActivityDescription:
-                        attrs.append(("prov:type", QName("prov:Plan")))
-                slots(record, attrs)
-                attrs.extend(record.attributes)
-                yield Statement("entity", record.id, [], attrs)
+            (writers.get(cls) or self.writer(cls))(record, emit)
+        return out
 
 
 def _voprov_prefix(namespaces: Namespaces) -> str | None:
@@ -349,7 +311,7 @@ def to_statements(bundle: Bundle, *, voprov_uri: str = VOPROV) -> tuple[Namespac
     """The W3C statements of a bundle and the namespaces needed to write them."""
     writer = _Writer(bundle.namespaces, voprov_uri)
     with paused_gc():
-        statements = list(writer.statements(bundle.records))
+        statements = writer.statements(bundle.records)
     return export_namespaces(bundle.namespaces, writer.used_vp, voprov_uri), statements
 
 
@@ -365,6 +327,7 @@ class _Reader:
         if namespaces.default in KNOWN_VOPROV_URIS:
             self.vp_prefixes.add("")
         self._keymaps: dict[type[Record], dict[str, tuple[str, str]]] = {}
+        self._builders: dict[str, Callable[[str | None, list[Any], list[tuple[str, Any]]], Record]] = {}
 
     def vp_local(self, name: str) -> str | None:
         """The local part of ``name`` if it is in the voprov namespace."""
@@ -441,20 +404,62 @@ class _Reader:
         ]
         return found, rest
 
+    def _builder_source(self, kind: str) -> str:
+        """Python source of ``build(id, formal, attrs)`` for a relation kind or ``activity``.
+
+        The record is made with ``__new__`` and its slots assigned directly: the same
+        object ``__init__`` would give (formal arguments as read, IVOA slots empty
+        until ``take_slots`` fills them), at a fraction of the cost per record.
+        """
+        cls = Activity if kind == "activity" else RELATION_CLASSES[kind]
+        names = [name for name, _key in cls.FORMAL]
+        n = len(names)
+        lines = ["def build(id, formal, attrs):"]
+        if cls is Activity:  # extra arguments were always ignored here
+            lines.append(f"    formal = formal[:{n}]")
+        lines.append(f"    if len(formal) != {n}:")
+        lines.append(f"        if len(formal) > {n}:")
+        lines.append(f"            raise ValueError({kind + f' takes at most {n} formal arguments'!r})")
+        lines.append(f"        formal = formal + [None] * ({n} - len(formal))")
+        lines.append("    o = new(cls)")
+        lines.append(f"    {', '.join('o.' + name for name in names)}, = formal")
+        others = list(cls.IVOA) + (["_bundle"] if cls is Activity else [])
+        if others:
+            lines.append(f"    {' = '.join('o.' + name for name in others)} = None")
+        lines.append("    o.id = id" if cls is not Activity else "    o.id = id or ''")
+        lines.append("    o.attributes = take(o, attrs) if attrs else []")
+        lines.append("    return o")
+        return "\n".join(lines) + "\n"
+
+    def builder(self, kind: str) -> Callable[[str | None, list[Any], list[tuple[str, Any]]], Record]:
+        """The (generated, cached) constructor of a relation kind or ``activity``."""
+        build = self._builders.get(kind)
+        if build is None:
+            cls = Activity if kind == "activity" else RELATION_CLASSES[kind]
+            namespace: dict[str, Any] = {"new": cls.__new__, "cls": cls, "take": self.take_slots}
+            exec(compile(self._builder_source(kind), f"<w3c reader of {kind}>", "exec"), namespace)  # noqa: S102
+            build = self._builders[kind] = namespace["build"]
+        return build
+
     def record(self, st: Statement) -> Record:
         kind = st.kind
         attrs = st.attributes
+        build = self._builders.get(kind)
+        if build is not None:
+            return build(st.id, st.formal, attrs)
         if kind == "entity":
             cls, attrs = self.classify_entity(attrs)
+            if cls is Entity:
+                entity = _new_entity(Entity)
+                entity.id = st.id  # type: ignore[assignment]
+                entity.attributes = self.take_slots(entity, attrs) if attrs else []
+                return entity
             record: Record = cls(st.id)  # type: ignore[call-arg]
             attrs = self.take_slots(record, attrs)
             record.attributes = attrs
             return record
-        if kind == "activity":
-            start, end = (st.formal + [None, None])[:2]
-            record = Activity(st.id or "", start, end)
-            record.attributes = self.take_slots(record, attrs)
-            return record
+        if kind == "activity" or (kind in RELATION_CLASSES and kind != "wasInfluencedBy"):
+            return self.builder(kind)(st.id, st.formal, attrs)
         if kind == "agent":
             agent = Agent(st.id or "")
             rest: list[tuple[str, Any]] = []
@@ -485,14 +490,16 @@ class _Reader:
                         st.formal[0], st.formal[1], id=st.id, attributes=rest, artefact_type=artefact_type
                     )
             return WasInfluencedBy(*st.formal, id=st.id, attributes=attrs)
-        cls_r = RELATION_CLASSES.get(kind)
-        if cls_r is None:
-            raise ValueError(f"unknown PROV statement kind {kind!r}")
-        if len(st.formal) > len(cls_r.FORMAL):
-            raise ValueError(f"{kind} takes at most {len(cls_r.FORMAL)} formal arguments")
-        relation = cls_r.from_formal(st.formal, st.id)
-        relation.attributes = self.take_slots(relation, attrs)
-        return relation
+        raise ValueError(f"unknown PROV statement kind {kind!r}")
+
+
+def _new_entity(cls: type[Entity]) -> Entity:
+    """A plain entity with every slot empty, without the keyword handling of ``__init__``."""
+    entity = cls.__new__(cls)
+    entity.name = entity.location = entity.generated_at_time = entity.invalidated_at_time = None
+    entity.comment = entity.description = None
+    entity._bundle = None
+    return entity
 
 
 def _convert(value: Any, how: str) -> Any:
