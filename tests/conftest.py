@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -78,13 +79,13 @@ def postgres_url() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def fresh_postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test (for tests that need an empty archive)."""
+@contextmanager
+def new_postgres_database(prefix: str = "provarchive_t") -> Iterator[str]:
+    """Create an empty PostgreSQL database; yield its URL; drop it afterwards."""
     require_external("PostgreSQL at 127.0.0.1:5432", _pg_available())
     import psycopg
 
-    name = f"provarchive_t_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
@@ -93,3 +94,17 @@ def fresh_postgres_url() -> Iterator[str]:
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def fresh_postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test (for tests that need an empty archive)."""
+    with new_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test module (records of other modules never mix in)."""
+    with new_postgres_database("provarchive_m") as url:
+        yield url

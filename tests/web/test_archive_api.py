@@ -28,7 +28,7 @@ CONFIG = '[service]\nauth = "token"\nmax_upload_bytes = 3000000\n'
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str]]:
     """A token-mode server on each backend, its archive URL, and tokens of alice and bob."""
     tmp = tmp_path_factory.mktemp(f"archive-{request.param}")
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else str(tmp / "archive.db")
+    url = request.getfixturevalue("module_postgres_url") if request.param == "postgresql" else str(tmp / "archive.db")
     server = start_server(tmp, url, CONFIG)
     server.tokens = {name: server.cli("user", "add", name).strip() for name in ("alice", "bob")}  # type: ignore[attr-defined]
     yield server, url
