@@ -153,6 +153,7 @@ def test_reaper_destroys_expired_jobs_and_invalidates_their_results(tmp_path: Pa
         assert not job_dir.exists() and service.store.get_job(job.id) is None
         kept = archive.get(entity_id)  # the provenance of the result stays, marked invalidated
         assert kept is not None and kept.get(entity_id) is not None
+        assert kept[entity_id].invalidated_at_time is not None  # type: ignore[attr-defined]
         assert any(isinstance(r, WasInvalidatedBy) for r in kept.records)
     finally:
         service.stop()

@@ -139,3 +139,26 @@ def test_stats_count_every_table(filled: Archive) -> None:
     stats = filled.stats()
     assert stats["entity"] == 14 and stats["activity"] == 6 and stats["used"] == 12
     assert stats["parameter"] == 6 and stats["configfile"] == 6 and stats["mark"] == 0
+
+
+def test_hash_search_fills_its_page_past_text_that_only_contains_the_hash(archive: Archive) -> None:
+    """The hash filter narrows with LIKE in SQL, then compares whole values: decoys whose
+    attributes merely contain the hash text must not shorten the page."""
+    digest = "ab" * 32
+    doc = Document(namespaces={"ex": EX})
+    for i in range(5):
+        doc.entity(f"ex:a-decoy{i}", attributes=[("ex:note", f"copied from {digest} by hand")])
+    doc.entity("ex:z-real", attributes=[("ex:sha256", digest)])
+    archive.ingest(doc)
+    assert [row["id"] for row in archive.search(hash=digest, limit=2)] == ["ex:z-real"]
+
+
+def test_invalidate_sets_the_time_once_and_changes_nothing_else(archive: Archive) -> None:
+    doc = Document(namespaces={"ex": EX})
+    doc.entity("ex:result", name="counts map", location="/jobs/1/map.fits")
+    archive.ingest(doc)
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    assert archive.invalidate(["ex:result", "ex:unknown"], when) == 1
+    assert archive.invalidate(["ex:result"], when + timedelta(days=1)) == 0  # the first time stays
+    entity = archive.get("ex:result")["ex:result"]  # type: ignore[index]
+    assert entity.invalidated_at_time == when and entity.name == "counts map"  # type: ignore[attr-defined]

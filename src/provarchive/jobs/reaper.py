@@ -109,11 +109,8 @@ def _invalidate_results(service: JobService, job: Job) -> None:
     if not entity_ids:
         return
     now = utc_ms()
-    invalidate = getattr(service.archive, "invalidate", None)
-    if invalidate is not None:
-        invalidate(entity_ids, now)
-        return
-    # No dedicated call: record the destruction as provenance (wasInvalidatedBy) instead.
+    service.archive.invalidate(entity_ids, now)  # the REC attribute: invalidatedAtTime
+    # and the W3C statement of what invalidated them: the job's destruction
     doc = Document()
     doc.add_namespace("pa", "urn:provarchive:")
     activity = doc.activity(f"pa:destruction-{job.id}", now, now, name=f"destruction of job {job.id}")

@@ -24,7 +24,7 @@ from .engine import Backend, StoreError, make_backend
 from .impact import ImpactItem
 from .ingest import IngestResult, ingest_document, read_namespaces
 from .migrate import upgrade
-from .rows import from_row
+from .rows import db_time, from_row, py_time
 from .schema import EDGE_TABLES, SCHEMA, TABLES
 
 __all__ = ["Archive", "open_archive"]
@@ -111,6 +111,20 @@ class Archive:
         ids = [ids] if isinstance(ids, str) else list(ids)
         with self.backend.write() as conn:
             return impact_mod.mark(conn, ids, mark, note=note, by=by)
+
+    def invalidate(self, ids: Iterable[str], time: datetime) -> int:
+        """Set ``invalidatedAtTime`` on entities that have none yet (e.g. the results of a
+        destroyed job: the files are gone, the provenance stays). Nothing else changes;
+        returns how many entities were updated."""
+        ids = [ids] if isinstance(ids, str) else list(ids)
+        stored = db_time(time)
+        value = stored if self.backend.name == "sqlite" else py_time(stored)
+        sql = text(
+            f"UPDATE {SCHEMA}.entity SET invalidated_at_time = :time"
+            " WHERE id = :id AND bundle_id = '' AND invalidated_at_time IS NULL"
+        )
+        with self.backend.write() as conn:
+            return sum(conn.execute(sql, {"time": value, "id": ident}).rowcount for ident in ids)
 
     def _retrying(self, work: Any) -> Any:
         """Run a write, retrying PostgreSQL deadlock/serialisation failures (they roll back cleanly)."""

@@ -193,16 +193,28 @@ def search(
             params[name] = str(given)
     if location is not None:
         params["location"] = glob_to_like(location)
+    if hash is not None and after is None:
+        # the hash pre-filter may drop rows after LIMIT: pages continue from a cursor
+        where.append(f"{key} > :after")
+        params["after"] = ""
     sql = f"{select} WHERE {' AND '.join(where)} ORDER BY {key} LIMIT :limit"
     results: list[dict[str, Any]] = []
-    for row in conn.execute(text(sql), params).mappings():
-        item = dict(row)
-        attributes = decode_attributes(item.pop("attributes"))
-        if hash is not None and not any(str(v) == hash for _k, v in attributes):
-            continue  # the LIKE pre-filter matched elsewhere in the JSON text
-        for column in ("generated_at_time", "start_time", "end_time"):
-            if column in item:
-                item[column] = py_time(item[column])
-        item["attributes"] = attributes
-        results.append(item)
-    return results
+    while True:
+        fetched = 0
+        for row in conn.execute(text(sql), params).mappings():
+            fetched += 1
+            item = dict(row)
+            params["after"] = item["id"]
+            attributes = decode_attributes(item.pop("attributes"))
+            if hash is not None and not any(str(v) == hash for _k, v in attributes):
+                continue  # the LIKE pre-filter matched elsewhere in the JSON text
+            for column in ("generated_at_time", "start_time", "end_time"):
+                if column in item:
+                    item[column] = py_time(item[column])
+            item["attributes"] = attributes
+            results.append(item)
+            if len(results) == limit:
+                return results
+        # Only the hash filter drops rows after the SQL LIMIT; then read on until the page is full.
+        if hash is None or fetched < params["limit"]:
+            return results
