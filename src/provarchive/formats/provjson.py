@@ -29,7 +29,7 @@ import orjson
 
 from ..model.document import Bundle, Document
 from ..model.ids import VOPROV, Literal, QName
-from ..model.w3c import W3C_FORMAL, to_statements
+from ..model.w3c import to_keyed
 from ..util import paused_gc
 from .typed_values import double_text, int_datatype
 
@@ -56,7 +56,7 @@ def dumps(doc: Document, *, indent: bool = False, voprov_uri: str = VOPROV, **_o
 
 
 def _encode_container(bundle: Bundle, parent: Document | None, voprov_uri: str = VOPROV) -> dict[str, Any]:
-    namespaces, statements = to_statements(bundle, voprov_uri=voprov_uri)
+    namespaces, items = to_keyed(bundle, _encode_value, voprov_uri=voprov_uri)
     container: dict[str, Any] = {}
     prefixes: dict[str, str] = dict(namespaces.declared())
     default = namespaces.default
@@ -66,38 +66,14 @@ def _encode_container(bundle: Bundle, parent: Document | None, voprov_uri: str =
         container["prefix"] = prefixes
     groups: dict[str, dict[str, Any]] = {}
     anonymous = 0
-    formal_keys = W3C_FORMAL
     last_kind = ""
     group: dict[str, Any] = {}
-    keys: tuple[str, ...] = ()
-    for st in statements:
-        kind = st.kind
+    for kind, ident, record in items:
         if kind != last_kind:
             last_kind = kind
             group = groups.get(kind)  # type: ignore[assignment]
             if group is None:
                 group = groups[kind] = {}
-            keys = formal_keys[kind]
-        formal = st.formal
-        if not formal:
-            record: dict[str, Any] = {}
-        elif None in formal:
-            record = {key: value for key, value in zip(keys, formal) if value is not None}
-        else:
-            record = dict(zip(keys, formal))
-        for key, value in st.attributes:
-            encoded = value if type(value) is str else _encode_value(value)
-            if type(key) is not str:  # a QName or other str subclass: orjson wants exact str keys
-                key = str(key)
-            if key in record:
-                current = record[key]
-                if type(current) is list:
-                    current.append(encoded)
-                else:
-                    record[key] = [current, encoded]
-            else:
-                record[key] = encoded
-        ident = st.id
         if ident is None:
             anonymous += 1
             ident = f"_:id{anonymous}"

@@ -14,7 +14,7 @@ import orjson
 
 from ..model.document import Bundle, Document
 from ..model.ids import Literal, Namespaces, QName
-from ..model.w3c import TIME_KEYS, W3C_FORMAL, Statement, from_statements
+from ..model.w3c import TIME_KEYS, W3C_FORMAL, RawStatement, Statement, from_statements
 from ..util import paused_gc
 from .errors import FormatError
 from .typed_values import QNAME_TYPES, double_text, normalise_datatype, parse_datetime, typed_value
@@ -157,8 +157,12 @@ class _Reader:
 
     # statements -----------------------------------------------------------------
 
-    def statements(self, kind: str, group: Any, out: list[Statement]) -> None:
+    def statements(self, kind: str, group: Any, out: list[Statement | RawStatement]) -> None:
         """Append the statements of one ``kind`` section to ``out``.
+
+        The hot loop appends plain ``(kind, id, formal, attributes)`` tuples, which
+        :func:`~provarchive.model.w3c.from_statements` takes as statements (a tuple is
+        much cheaper to build); the careful paths append :class:`Statement` objects.
 
         This loop is the hot path of reading, so it is written flat: formal arguments
         are fetched by key (most records have no other attributes), an identifier's
@@ -219,9 +223,9 @@ class _Reader:
                         attributes = attributes_of(body, rid, plan.keyset)
                     else:
                         attributes = []
-                    append(Statement(kind, None if is_relation and rid.startswith("_:") else rid, formal, attributes))
+                    append((kind, None if is_relation and rid.startswith("_:") else rid, formal, attributes))
             else:
-                append(Statement(kind, rid, [], attributes_of(body, rid, plan.keyset) if body else []))
+                append((kind, rid, [], attributes_of(body, rid, plan.keyset) if body else []))
 
     def attributes(self, body: dict[str, Any], rid: str, formal: frozenset[str]) -> list[tuple[str, Any]]:
         """The (name, value) attributes of a record's JSON object, formal keys excepted."""
@@ -246,7 +250,7 @@ class _Reader:
                 attributes.append((key, self.value(raw, rid, key)))
         return attributes
 
-    def _record_list(self, plan: _Plan, rid: str, content: Any, out: list[Statement]) -> None:
+    def _record_list(self, plan: _Plan, rid: str, content: Any, out: list[Statement | RawStatement]) -> None:
         """Several statements sharing one identifier (a JSON list of objects)."""
         if type(content) is list and content and all(type(c) is dict for c in content):
             for body in content:
@@ -254,7 +258,7 @@ class _Reader:
         else:
             raise self.error(f"a record must be an object or a list of objects; found {_short(content)}", rid)
 
-    def _record(self, plan: _Plan, rid: str, body: dict[str, Any], out: list[Statement]) -> None:
+    def _record(self, plan: _Plan, rid: str, body: dict[str, Any], out: list[Statement | RawStatement]) -> None:
         """One record, the careful way (also handles hadMember's list of members)."""
         formal: list[Any] = [body.get(key) for key in plan.keys]
         members: list[Any] | None = None
@@ -396,7 +400,7 @@ def _read_container(
     from .provjson_voprov import VOPROV_SECTIONS, read_voprov_sections
 
     reader = _Reader(text, namespaces, where)
-    statements: list[Statement] = []
+    statements: list[Statement | RawStatement] = []
     extra: dict[str, Any] = {}
     for section, group in content.items():
         if section == "prefix" or section == "bundle":
@@ -414,8 +418,9 @@ def _read_container(
                 line=line,
                 column=column,
             )
-    if voprov:
-        read_voprov_sections(extra, reader, statements, target)
+    if voprov:  # voprov's rewriting edits statements in place: it needs Statement objects
+        objects = [st if type(st) is Statement else Statement(*st) for st in statements]
+        read_voprov_sections(extra, reader, objects, target)
     else:
         from_statements(statements, namespaces, target)
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..model.document import Bundle, Document
 from ..model.ids import Literal, Namespaces, QName
-from ..model.w3c import TIME_KEYS, W3C_FORMAL, Statement, from_statements
+from ..model.w3c import TIME_KEYS, W3C_FORMAL, RawStatement, Statement, from_statements
 from ..util import paused_gc
 from .errors import FormatError
 from .typed_values import QNAME_TYPES, normalise_datatype, parse_datetime, typed_value
@@ -96,7 +96,7 @@ class _Container:
 
     def __init__(self, namespaces: Namespaces) -> None:
         self.namespaces = namespaces
-        self.statements: list[Statement] = []
+        self.statements: list[Statement | RawStatement] = []
         self.prefixes: set[str] = set()
         #: Names known to resolve (checked once each).
         self.good: set[str] = set()
@@ -266,7 +266,7 @@ class _Parser:
 
     # fast path --------------------------------------------------------------------
 
-    def fast_statement(self, match: re.Match[str], container: _Container) -> Statement | None:
+    def fast_statement(self, match: re.Match[str], container: _Container) -> RawStatement | None:
         """The statement of a fast-path match, or None to let the general path decide.
 
         Names already seen in this container are known to resolve (``good``), so most
@@ -315,7 +315,7 @@ class _Parser:
                 return None  # the general path reports it
             if ident is not None and ident.startswith("_:"):
                 ident = None
-        return Statement(kind, ident, formal, attributes)
+        return (kind, ident, formal, attributes)  # a plain tuple: from_statements takes it, and it is cheap
 
     def split_attributes(self, attrs: str, container: _Container) -> list[tuple[str, Any]] | None:
         """Attributes of a fast-path match, split on ``", "``; None if a string holds one.

@@ -60,7 +60,16 @@ from .records import (
     WasInfluencedBy,
 )
 
-__all__ = ["Statement", "W3C_FORMAL", "W3C_KINDS", "to_statements", "from_statements", "export_namespaces"]
+__all__ = [
+    "Statement",
+    "W3C_FORMAL",
+    "W3C_KINDS",
+    "to_statements",
+    "to_keyed",
+    "from_statements",
+    "RawStatement",
+    "export_namespaces",
+]
 
 #: Formal argument keys (PROV-JSON spelling) of every W3C statement kind, in PROV-N order.
 W3C_FORMAL: dict[str, tuple[str, ...]] = {
@@ -209,60 +218,73 @@ _AGENT_TYPES = {"Person", "Organization", "SoftwareAgent"}
 # ----------------------------------------------------------------------------- write
 
 
+#: One attribute a record class writes: (name, Python expression of the value, value
+#: kind as in ``_SLOTS`` or "c" for a constant QName, guard expression or None, whether
+#: it is a voprov name). Generated writers evaluate ``expr`` with ``r`` bound to the record.
+_Item = tuple[str, str, str, "str | None", bool]
+
+
 class _Writer:
     """Turns records into statements; remembers whether the voprov prefix was used.
 
     Documents of 100k records are common, so each record class gets one writer
     function, generated from its slot table (``_SLOTS``) the first time the class is
     met: writing a record is then one call doing plain attribute reads, with no loop
-    over the table and no dispatch on the value kind. ``_source`` shows the generated
-    code of a class (handy when changing the mapping).
+    over the table and no dispatch on the value kind. Two renderings share one plan
+    per class (:meth:`_plan`, which is where the mapping is): statements
+    (:meth:`_statement_source`) and keyed records (:meth:`_keyed_source`, see
+    :func:`to_keyed`).
     """
 
     def __init__(self, namespaces: Namespaces, voprov_uri: str) -> None:
         self.vp = _voprov_prefix(namespaces) or "voprov"
         self.voprov_uri = voprov_uri
         self.used_vp = False
-        self._writers: dict[type[Record], Callable[[Record, Callable[[Statement], None]], None]] = {}
+        self._writers: dict[type[Record], Callable[..., None]] = {}
 
-    def _source(self, cls: type[Record]) -> str:
-        """Python source of the writer of ``cls``: ``write(r, emit)`` emits its statements."""
+    def _plan(self, cls: type[Record]) -> tuple[str, list[_Item]]:
+        """The W3C statement kind of ``cls`` and the attributes its records write, in order."""
         vp = self.vp
-        lines = ["def write(r, emit):"]
         kind = cls.kind or "entity"
+        items: list[_Item] = []
         # leading attributes: the W3C type an IVOA class is written as
         if cls is Agent:
-            lines.append("    attrs = [('prov:type', QName('prov:' + r.type))] if r.type else []")
+            items.append(("prov:type", "QName('prov:' + r.type)", "c", "r.type", False))
         elif cls is WasConfiguredBy:
-            lines.append(f"    attrs = [('prov:type', QName({vp + ':WasConfiguredBy'!r}))]")
-            lines.append("    W.used_vp = True")
-            lines.append("    if r.artefact_type:")
-            lines.append(f"        attrs.append(({vp + ':artefactType'!r}, r.artefact_type))")
-            kind = "wasInfluencedBy"
+            items.append(("prov:type", f"QName({vp + ':WasConfiguredBy'!r})", "c", None, True))
+            items.append((vp + ":artefactType", "r.artefact_type", "s", "r.artefact_type", True))
+            return "wasInfluencedBy", items
         elif cls is Collection:
-            lines.append("    attrs = [('prov:type', QName('prov:Collection'))]")
-        elif cls is Entity or cls is Activity or issubclass(cls, Relation):
-            lines.append("    attrs = []")
-        else:  # IVOA classes written as typed entities (KeyError for a class the mapping does not know)
-            typed = [f"('prov:type', QName({vp + ':' + _ENTITY_CLASS_NAMES[cls]!r}))"]
+            items.append(("prov:type", "QName('prov:Collection')", "c", None, False))
+        elif not (cls is Entity or cls is Activity or issubclass(cls, Relation)):
+            # IVOA classes written as typed entities (KeyError for a class the mapping does not know)
+            items.append(("prov:type", f"QName({vp + ':' + _ENTITY_CLASS_NAMES[cls]!r})", "c", None, True))
             if cls is ActivityDescription:
-                typed.append("('prov:type', QName('prov:Plan'))")
-            lines.append(f"    attrs = [{', '.join(typed)}]")
-            lines.append("    W.used_vp = True")
-        for slot, local, ns, how in _SLOTS.get(cls, ()) if cls is not WasConfiguredBy else ():
+                items.append(("prov:type", "QName('prov:Plan')", "c", None, False))
+        for slot, local, ns, how in _SLOTS.get(cls, ()):
             key = ("prov:" if ns == "prov" else vp + ":") + local
-            lines.append(f"    v = r.{slot}")
-            lines.append("    if v is not None:")
-            if how in ("s", "t"):
-                lines.append(f"        attrs.append(({key!r}, v))")
-            elif how == "q":
-                lines.append(f"        attrs.append(({key!r}, QName(v)))")
+            items.append((key, f"r.{slot}", how, f"r.{slot} is not None", ns == "vp"))
+        return kind, items
+
+    def _statement_source(self, cls: type[Record]) -> str:
+        """Python source of ``write(r, emit)``: emits the statements of a record of ``cls``."""
+        kind, items = self._plan(cls)
+        lines = ["def write(r, emit):", "    attrs = []"]
+        for key, expr, how, guard, is_vp in items:
+            indent = "    "
+            if guard is not None:
+                lines.append(f"    if {guard}:")
+                indent = "        "
+            if how == "q":
+                lines.append(f"{indent}attrs.append(({key!r}, QName({expr})))")
             elif how == "ql":
-                lines.append(f"        attrs.extend([({key!r}, QName(x)) for x in v])")
+                lines.append(f"{indent}attrs.extend([({key!r}, QName(x)) for x in {expr}])")
+            elif how == "l":
+                lines.append(f"{indent}attrs.extend([({key!r}, x) for x in {expr}])")
             else:
-                lines.append(f"        attrs.extend([({key!r}, x) for x in v])")
-            if ns == "vp":
-                lines.append("        W.used_vp = True")
+                lines.append(f"{indent}attrs.append(({key!r}, {expr}))")
+            if is_vp:
+                lines.append(f"{indent}W.used_vp = True")
         lines.append("    if r.attributes:")
         lines.append("        attrs.extend(r.attributes)")
         formal = ", ".join(f"r.{name}" for name, _key in cls.FORMAL)
@@ -272,23 +294,83 @@ class _Writer:
             lines.append("        emit(Statement('wasAssociatedWith', None, [r.id, None, r.description], []))")
         return "\n".join(lines) + "\n"
 
-    def writer(self, cls: type[Record]) -> Callable[[Record, Callable[[Statement], None]], None]:
-        """The (generated, cached) writer function of ``cls``."""
+    def _keyed_source(self, cls: type[Record]) -> str:
+        """Python source of ``write(r, emit)`` emitting ``(kind, id, fields)`` per statement.
+
+        ``fields`` maps each formal key whose value is not None, then each attribute
+        name, to its value: formal values as they are, attribute values that are not a
+        plain ``str`` passed through ``enc``; a repeated name holds a list of values.
+        """
+        kind, items = self._plan(cls)
+        lines = ["def write(r, emit):", "    d = {}"]
+        for name, key in cls.FORMAL:
+            lines.append(f"    if r.{name} is not None:")
+            lines.append(f"        d[{key!r}] = r.{name}")
+        seen: set[str] = set()
+        for key, expr, how, guard, is_vp in items:
+            indent = "    "
+            if guard is not None:
+                lines.append(f"    if {guard}:")
+                indent = "        "
+            if how == "q" or how == "c":
+                value = f"enc(QName({expr}))" if how == "q" else f"enc({expr})"
+            elif how == "t":
+                value = f"enc({expr})"
+            else:
+                value = f"v if type(v := {expr}) is str else enc(v)"
+            if how == "ql" or how == "l":
+                lines.append(f"{indent}for x in {expr}:")
+                value = "enc(QName(x))" if how == "ql" else "x if type(x) is str else enc(x)"
+                lines.append(f"{indent}    put(d, {key!r}, {value})")
+            elif key in seen:
+                lines.append(f"{indent}put(d, {key!r}, {value})")
+            else:
+                lines.append(f"{indent}d[{key!r}] = {value}")
+            seen.add(key)
+            if is_vp:
+                lines.append(f"{indent}W.used_vp = True")
+        lines.append("    if r.attributes:")
+        lines.append("        for k, v in r.attributes:")
+        lines.append("            put(d, k if type(k) is str else str(k), v if type(v) is str else enc(v))")
+        lines.append(f"    emit(({kind!r}, r.id, d))")
+        if cls is Activity:
+            lines.append("    if r.description is not None:")
+            lines.append(
+                "        emit(('wasAssociatedWith', None, {'prov:activity': r.id, 'prov:plan': r.description}))"
+            )
+        return "\n".join(lines) + "\n"
+
+    def writer(self, cls: type[Record], keyed: Callable[[Any], Any] | None = None) -> Callable[..., None]:
+        """The (generated, cached) writer of ``cls``: statements, or keyed records encoded by ``keyed``."""
         write = self._writers.get(cls)
         if write is None:
-            namespace: dict[str, Any] = {"QName": QName, "Statement": Statement, "W": self}
-            exec(compile(self._source(cls), f"<w3c writer of {cls.__name__}>", "exec"), namespace)  # noqa: S102
+            source = self._statement_source(cls) if keyed is None else self._keyed_source(cls)
+            namespace: dict[str, Any] = {"QName": QName, "Statement": Statement, "W": self, "enc": keyed, "put": _put}
+            exec(compile(source, f"<w3c writer of {cls.__name__}>", "exec"), namespace)  # noqa: S102
             write = self._writers[cls] = namespace["write"]
         return write
 
-    def statements(self, records: Iterable[Record]) -> list[Statement]:
-        out: list[Statement] = []
+    def statements(self, records: Iterable[Record], keyed: Callable[[Any], Any] | None = None) -> list[Any]:
+        """Statements (or keyed records, if ``keyed`` is given) of ``records``, in order."""
+        out: list[Any] = []
         emit = out.append
         writers = self._writers
         for record in records:
             cls = type(record)
-            (writers.get(cls) or self.writer(cls))(record, emit)
+            (writers.get(cls) or self.writer(cls, keyed))(record, emit)
         return out
+
+
+def _put(fields: dict[str, Any], key: str, value: Any) -> None:
+    """Add ``value`` under ``key``; a name already present then holds a list of values."""
+    if key in fields:
+        current = fields[key]
+        if type(current) is list:
+            current.append(value)
+        else:
+            fields[key] = [current, value]
+    else:
+        fields[key] = value
 
 
 def _voprov_prefix(namespaces: Namespaces) -> str | None:
@@ -315,6 +397,24 @@ def to_statements(bundle: Bundle, *, voprov_uri: str = VOPROV) -> tuple[Namespac
     return export_namespaces(bundle.namespaces, writer.used_vp, voprov_uri), statements
 
 
+def to_keyed(
+    bundle: Bundle, encode: Callable[[Any], Any], *, voprov_uri: str = VOPROV
+) -> tuple[Namespaces, list[tuple[str, str | None, dict[str, Any]]]]:
+    """The statements of a bundle as ``(kind, id, fields)``, for writers of keyed formats.
+
+    The same mapping as :func:`to_statements`, rendered for formats that key a
+    statement's formal arguments and attributes by name (PROV-JSON): ``fields`` maps
+    each formal key with a value, then each attribute name, to its value; attribute
+    values other than a plain ``str`` are passed through ``encode`` (the format's
+    spelling of QNames, typed literals, ...); a repeated attribute name holds a list.
+    One pass over the records, no intermediate statements.
+    """
+    writer = _Writer(bundle.namespaces, voprov_uri)
+    with paused_gc():
+        items = writer.statements(bundle.records, encode)
+    return export_namespaces(bundle.namespaces, writer.used_vp, voprov_uri), items
+
+
 # ------------------------------------------------------------------------------ read
 
 
@@ -327,7 +427,10 @@ class _Reader:
         if namespaces.default in KNOWN_VOPROV_URIS:
             self.vp_prefixes.add("")
         self._keymaps: dict[type[Record], dict[str, tuple[str, str]]] = {}
-        self._builders: dict[str, Callable[[str | None, list[Any], list[tuple[str, Any]]], Record]] = {}
+        #: Constructor by statement kind, for the kinds that have one (see :meth:`builder`).
+        self._builders: dict[str, Callable[[str | None, list[Any], list[tuple[str, Any]]], Record]] = {
+            "entity": self._entity
+        }
 
     def vp_local(self, name: str) -> str | None:
         """The local part of ``name`` if it is in the voprov namespace."""
@@ -368,6 +471,12 @@ class _Reader:
                 continue
             slot, how = hit
             current = getattr(record, slot)
+            if how == "s" and type(value) is str:  # the common case: a plain string slot
+                if current is None:
+                    setattr(record, slot, value)
+                else:
+                    rest.append((key, value))
+                continue
             if how == "l" or how == "ql":
                 current.append(str(value))
                 continue
@@ -441,27 +550,31 @@ class _Reader:
             build = self._builders[kind] = namespace["build"]
         return build
 
+    def _entity(self, ident: str | None, _formal: list[Any], attrs: list[tuple[str, Any]]) -> Record:
+        """The record of an ``entity`` statement: a plain Entity or the IVOA class its type names."""
+        cls, attrs = self.classify_entity(attrs) if attrs else (Entity, attrs)
+        if cls is Entity:
+            entity = _new_entity(Entity)
+            entity.id = ident  # type: ignore[assignment]
+            entity.attributes = self.take_slots(entity, attrs) if attrs else []
+            return entity
+        record: Record = cls(ident)  # type: ignore[call-arg]
+        record.attributes = self.take_slots(record, attrs)
+        return record
+
     def record(self, st: Statement) -> Record:
-        kind = st.kind
-        attrs = st.attributes
+        """The record of one statement."""
+        return self.record_of(st.kind, st.id, st.formal, st.attributes)
+
+    def record_of(self, kind: str, ident: str | None, formal: list[Any], attrs: list[tuple[str, Any]]) -> Record:
+        """The record of the statement (kind, ident, formal, attrs)."""
         build = self._builders.get(kind)
         if build is not None:
-            return build(st.id, st.formal, attrs)
-        if kind == "entity":
-            cls, attrs = self.classify_entity(attrs)
-            if cls is Entity:
-                entity = _new_entity(Entity)
-                entity.id = st.id  # type: ignore[assignment]
-                entity.attributes = self.take_slots(entity, attrs) if attrs else []
-                return entity
-            record: Record = cls(st.id)  # type: ignore[call-arg]
-            attrs = self.take_slots(record, attrs)
-            record.attributes = attrs
-            return record
+            return build(ident, formal, attrs)
         if kind == "activity" or (kind in RELATION_CLASSES and kind != "wasInfluencedBy"):
-            return self.builder(kind)(st.id, st.formal, attrs)
+            return self.builder(kind)(ident, formal, attrs)
         if kind == "agent":
-            agent = Agent(st.id or "")
+            agent = Agent(ident or "")
             rest: list[tuple[str, Any]] = []
             for key, value in attrs:
                 if agent.type is None and isinstance(value, QName) and self.prov_local(key) == "type":
@@ -486,10 +599,8 @@ class _Reader:
                             artefact_type = str(v)
                             rest = rest[:j] + rest[j + 1 :]
                             break
-                    return WasConfiguredBy(
-                        st.formal[0], st.formal[1], id=st.id, attributes=rest, artefact_type=artefact_type
-                    )
-            return WasInfluencedBy(*st.formal, id=st.id, attributes=attrs)
+                    return WasConfiguredBy(formal[0], formal[1], id=ident, attributes=rest, artefact_type=artefact_type)
+            return WasInfluencedBy(*formal, id=ident, attributes=attrs)
         raise ValueError(f"unknown PROV statement kind {kind!r}")
 
 
@@ -523,8 +634,18 @@ def _convert(value: Any, how: str) -> Any:
     return None
 
 
-def from_statements(statements: Iterable[Statement], namespaces: Namespaces, target: Bundle | None = None) -> Bundle:
-    """Build (or fill ``target``) from W3C statements, recognising IVOA terms."""
+#: A statement as readers may hand it over when speed matters: (kind, id, formal, attributes).
+RawStatement = tuple[str, "str | None", list[Any], list[tuple[str, Any]]]
+
+
+def from_statements(
+    statements: Iterable[Statement | RawStatement], namespaces: Namespaces, target: Bundle | None = None
+) -> Bundle:
+    """Build (or fill ``target``) from W3C statements, recognising IVOA terms.
+
+    A statement may also be a plain ``(kind, id, formal, attributes)`` tuple: readers
+    of large documents build those, as a tuple costs a fraction of a ``Statement``.
+    """
     bundle: Bundle = target if target is not None else Document(namespaces=namespaces)
     reader = _Reader(namespaces)
     pending_plans: list[Statement] = []
@@ -540,14 +661,29 @@ def from_statements(statements: Iterable[Statement], namespaces: Namespaces, tar
     return bundle
 
 
-def _fill(bundle: Bundle, reader: _Reader, statements: Iterable[Statement], pending_plans: list[Statement]) -> None:
+def _fill(
+    bundle: Bundle, reader: _Reader, statements: Iterable[Statement | RawStatement], pending_plans: list[Statement]
+) -> None:
+    """Add the record of every statement, keeping activity-plan associations for later.
+
+    The hot loop of reading: the constructor of a kind is looked up here directly
+    (``reader.record`` makes it the first time the kind is met).
+    """
+    add = bundle.add
+    builders = reader._builders
+    record_of = reader.record_of
     for st in statements:
-        if st.kind == "wasAssociatedWith" and st.id is None and not st.attributes:
-            formal = st.formal + [None] * (3 - len(st.formal))
-            if formal[1] is None and formal[2] is not None:
-                pending_plans.append(st)
+        if type(st) is tuple:
+            kind, ident, formal, attrs = st
+        else:
+            kind, ident, formal, attrs = st.kind, st.id, st.formal, st.attributes
+        if kind == "wasAssociatedWith" and ident is None and not attrs:
+            padded = formal + [None] * (3 - len(formal))
+            if padded[1] is None and padded[2] is not None:
+                pending_plans.append(st if type(st) is Statement else Statement(kind, ident, formal, attrs))
                 continue
-        bundle.add(reader.record(st))
+        build = builders.get(kind)
+        add(record_of(kind, ident, formal, attrs) if build is None else build(ident, formal, attrs))
 
 
 def is_description(record: Record) -> bool:
