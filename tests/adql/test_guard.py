@@ -131,6 +131,12 @@ def test_a_cte_cannot_lend_its_name_to_an_internal_table() -> None:
     assert '"provenance"."entity"' in ok.sql
 
 
+@pytest.mark.parametrize("adql", ["FROM FROM jobs", "FROM provenance.entity", "FROM FROM TOP", "VALUES (1)"])
+def test_only_queries_that_start_as_adql_does_are_accepted(adql: str) -> None:
+    """Other dialects' FROM-first syntax is not ADQL; nested, it once hid a table from the scope check."""
+    assert "not an ADQL query" in refusal(adql).message or "not published" in refusal(adql).message
+
+
 def test_uploaded_tables_are_published_only_for_their_request() -> None:
     adql = "SELECT e.id FROM provenance.entity AS e JOIN tap_upload.mine AS m ON m.wanted = e.id"
     assert "not published" in refusal(adql).message

@@ -265,6 +265,16 @@ def parse(text: str) -> exp.Expression:
     if len(statements) > 1:
         raise _refuse("only one statement is allowed; found a second statement after ';'", statements[1])
     tree = statements[0]
+    if isinstance(tree, (exp.Select, exp.Union, exp.Except, exp.Intersect)):
+        # ADQL queries start with SELECT, WITH or "(": sqlglot also accepts other dialects'
+        # FROM-first syntax ("FROM t"), whose nested forms escape the per-scope table check.
+        first = next(iter(sqlglot.tokenize(text, read=ADQL)), None)
+        if first is not None and first.token_type not in (TokenType.SELECT, TokenType.WITH, TokenType.L_PAREN):
+            raise AdqlError(
+                f"this is not an ADQL query: a query starts with SELECT or WITH, not {first.text!r}",
+                line=first.line,
+                column=first.col,
+            )
     # "(SELECT …)" as a whole query: the parentheses mean nothing.
     while isinstance(tree, exp.Subquery) and not any(value for key, value in tree.args.items() if key != "this"):
         tree = tree.this
@@ -446,6 +456,13 @@ def _resolve_tables(tree: exp.Expression, catalogue: Catalogue) -> list[str]:
                 + (" (delimited identifiers are case-sensitive)" if quoted else ""),
                 table,
             )
+    # Every table node, scoped or not, must now be published or a CTE of the query: the
+    # scope walk above is the check, this is the belt to its braces.
+    cte_names = {cte.alias for cte in tree.find_all(exp.CTE)}
+    for table in tree.find_all(exp.Table):
+        full = f"{table.db}.{table.name}" if table.db else table.name
+        if not (catalogue.has_table(full) or (not table.db and table.name in cte_names)):
+            raise _refuse(f"table {full} is not published", table)
     # CTE definitions also may not reuse the reserved prefix (they name the expansion's walk).
     for cte in tree.find_all(exp.CTE):
         if cte.alias.lower().startswith(UDF_PREFIX):
