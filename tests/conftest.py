@@ -10,9 +10,16 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from provarchive.examples import kitchen_sink
 from provarchive.model import Document
+
+# CI runs property-based tests with a fixed seed, so a submission's verdict never depends
+# on luck; local runs keep exploring new examples (and remember failures in .hypothesis/).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Third-party conformance files (W3C PROV cases, OPUS job definitions, ctapipe logs).
