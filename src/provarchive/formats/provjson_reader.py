@@ -419,7 +419,7 @@ def _read_container(
                 column=column,
             )
     if voprov:  # voprov's rewriting edits statements in place: it needs Statement objects
-        objects = [st if type(st) is Statement else Statement(*st) for st in statements]
+        objects = [st if isinstance(st, Statement) else Statement(*st) for st in statements]
         read_voprov_sections(extra, reader, objects, target)
     else:
         from_statements(statements, namespaces, target)

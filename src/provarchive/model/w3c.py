@@ -703,14 +703,14 @@ def _fill(
     builders = reader._builders
     record_of = reader.record_of
     for st in statements:
-        if type(st) is tuple:
-            kind, ident, formal, attrs = st
-        else:
+        if isinstance(st, Statement):
             kind, ident, formal, attrs = st.kind, st.id, st.formal, st.attributes
+        else:
+            kind, ident, formal, attrs = st
         if kind == "wasAssociatedWith" and ident is None and not attrs:
             padded = formal + [None] * (3 - len(formal))
             if padded[1] is None and padded[2] is not None:
-                pending_plans.append(st if type(st) is Statement else Statement(kind, ident, formal, attrs))
+                pending_plans.append(st if isinstance(st, Statement) else Statement(kind, ident, formal, attrs))
                 continue
         build = builders.get(kind)
         add(record_of(kind, ident, formal, attrs) if build is None else build(ident, formal, attrs))
