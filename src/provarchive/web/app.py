@@ -107,7 +107,7 @@ def create_app(
     reaper_interval_s: float = 60.0,
 ) -> FastAPI:
     """The provarchive web application (UWS job service, VOSI, job definitions)."""
-    from . import archive_api, jobdefs, provsap, tap, uws, vosi
+    from . import archive_api, index, jobdefs, provsap, tap, uws, vosi
 
     service = service or build_service(settings)
     reaper = Reaper(service, reaper_interval_s)
@@ -141,6 +141,7 @@ def create_app(
     upload_dir.mkdir(parents=True, exist_ok=True)
     app.state.upload_dir = str(upload_dir)
     install_error_handlers(app)
+    app.include_router(index.router)
     app.include_router(uws.router)
     app.include_router(vosi.router)
     app.include_router(jobdefs.router)
