@@ -116,3 +116,31 @@ def test_attribute_names_written_by_the_mapping_are_plain_strings():
     _ns, statements = to_statements(doc)
     for st in statements:
         assert all(type(key) is str for key, _value in st.attributes)
+
+
+def test_keyed_rendering_agrees_with_the_statements():
+    """to_keyed (PROV-JSON's one-pass writer) and to_statements are one mapping, two shapes."""
+    from provarchive.model.w3c import W3C_FORMAL, to_keyed
+
+    doc = kitchen_sink()
+    ns_statements, statements = to_statements(doc)
+    ns_keyed, keyed = to_keyed(doc, lambda value: ("encoded", value))
+    assert ns_keyed.declared() == ns_statements.declared()
+    assert [(kind, ident) for kind, ident, _fields in keyed] == [(st.kind, st.id) for st in statements]
+    for (kind, _ident, fields), st in zip(keyed, statements):
+        expected: dict[str, object] = {}
+        for key, value in zip(W3C_FORMAL[kind], st.formal):
+            if value is not None:
+                expected[key] = value
+        for key, value in st.attributes:
+            rendered = value if type(value) is str else ("encoded", value)
+            if key in expected:
+                previous = expected[key]
+                expected[key] = [*previous, rendered] if isinstance(previous, list) else [previous, rendered]
+            else:
+                expected[key] = rendered
+        formal_keys = set(W3C_FORMAL[kind])
+        assert {k: v for k, v in fields.items() if k not in formal_keys} == {
+            k: v for k, v in expected.items() if k not in formal_keys
+        }, (kind, st)
+        assert {k for k in fields if k in formal_keys} == {k for k in expected if k in formal_keys}, (kind, st)
