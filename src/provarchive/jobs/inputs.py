@@ -8,7 +8,6 @@ download times are capped; names from clients never choose a path.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from ..capture.hashing import hash_file
 from .definitions import InputDef, JobDefinition
 from .errors import UsageError
 from .models import JobInput, JobParameter
@@ -68,17 +68,9 @@ def _target(directory: Path, role: str, position: int, filename: str) -> Path:
 
 
 def _hash_file(path: Path) -> tuple[str, int]:
-    try:
-        from ..capture.hashing import hash_file  # the archive's one hashing routine
-
-        digest = hash_file(str(path), cache=False)
-        return digest.rpartition(":")[2], path.stat().st_size
-    except ImportError:
-        sha = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                sha.update(block)
-        return sha.hexdigest(), path.stat().st_size
+    """SHA-256 hex digest and size, by the capture layer's one hashing routine."""
+    digest = hash_file(str(path), cache=False)
+    return digest.rpartition(":")[2], path.stat().st_size
 
 
 def store_upload(directory: Path, spec: InputDef, position: int, upload: Upload, limits: InputLimits) -> JobInput:
@@ -163,7 +155,7 @@ def fetch_archive_entity(
         found = get_entity(entity_id)  # the archive answers with a small document around the record
     except KeyError:
         found = None
-    entity = found.get(entity_id) if found is not None and hasattr(found, "get") else found
+    entity = found.get(entity_id) if found is not None else None
     if entity is None:
         raise UsageError(f"input {spec.role!r}: no entity {entity_id!r} in the archive")
     location = getattr(entity, "location", None)

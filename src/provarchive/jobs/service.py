@@ -446,7 +446,7 @@ class JobService:
 
     @property
     def _get_entity(self) -> Any:
-        return getattr(self.archive, "get", None)
+        return self.archive.get if self.archive is not None else None
 
     def _notify(self) -> None:
         with self._changed:

@@ -51,6 +51,7 @@ from .archive_models import (
 )
 from .auth import current_user
 from .problems import PROBLEM_MEDIA_TYPE, Problem, ProblemRoute
+from .uws import base_url
 
 __all__ = ["router", "ELEMENT_KINDS"]
 
@@ -86,11 +87,6 @@ def ledger_of(request: Request) -> IngestLedger:
     if ledger is None:
         ledger = state.archive_ledger = IngestLedger(archive_of(request).engine)
     return ledger
-
-
-def base_url(request: Request) -> str:
-    configured = getattr(request.app.state, "base_url", "") or ""
-    return (configured or str(request.base_url)).rstrip("/")
 
 
 def json_value(value: Any) -> Any:
