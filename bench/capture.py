@@ -1,6 +1,6 @@
 """Capture benchmarks: `provarchive run` overhead, recording 1000+1000 files, hashing throughput.
 
-Run:  .venv/bin/python bench/capture.py [--runs 40] [--repeats 15] [--hash-mib 256]
+Run:  .venv/bin/python bench/capture.py [--runs 40] [--repeats 15] [--hash-mib 256] [--only recording]
 
 Every figure is a median with its peer measured in the same run:
 
@@ -257,37 +257,49 @@ def main() -> None:
         "--ctapipe-python", default=os.environ.get("PROVARCHIVE_CTAPIPE_PYTHON", "/tmp/ctapipe-venv/bin/python")
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--only",
+        choices=("overhead", "recording", "hashing"),
+        action="append",
+        help="run only these parts (repeatable; default: all three)",
+    )
     args = parser.parse_args()
+    parts = set(args.only or ("overhead", "recording", "hashing"))
     compileall.compile_dir(str(ROOT / "src" / "provarchive"), quiet=1)
     figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="pa-bench-capture-") as tmp:
         work = Path(tmp)
-        overhead = bench_overhead(args.runs, work)
-        print(f"\n== provarchive run fixed overhead (median of {args.runs} runs, ms) ==")
-        print(f"  {'command':28s} {'wall':>7s} {'p90':>7s} {'cpu':>7s}")
-        for name in ("true", "run -- true", "python -c pass", "run -- python -c pass", "run -o prov.json -- true"):
-            print(f"  {name:28s} {overhead[name]:7.1f} {overhead[name + ' p90']:7.1f} {overhead[name + ' cpu']:7.1f}")
-        for base, wrapped in (("true", "run -- true"), ("python -c pass", "run -- python -c pass")):
-            wall = overhead[wrapped] - overhead[base]
-            cpu_time = overhead[wrapped + " cpu"] - overhead[base + " cpu"]
-            print(f"  overhead over {base:15s} wall {wall:6.1f}  cpu {cpu_time:6.1f}  (budget 30)")
-        figures["overhead"] = overhead
-        recording = bench_recording(args.repeats, work, args.ctapipe_python)
-        print(f"\n== one activity, 1000 inputs + 1000 outputs, stat only (median of {args.repeats}, ms) ==")
-        for name, value in recording.items():
-            print(f"  {name:55s} {value:8.1f}" if isinstance(value, float) else f"  {name:55s} {value}")
-        for name, value in recording.items():
-            if name.startswith(("ctapipe", "faithful")) and isinstance(value, float):
-                ours = float(recording["provarchive cpu ms" if "cpu" in name else "provarchive ms"])  # type: ignore[arg-type]
-                print(f"  ratio {name.removesuffix(' ms')} / provarchive: {value / ours:.1f}x")
-        figures["recording"] = recording
-        hashing = bench_hashing(args.hash_mib, max(3, args.repeats // 3), work)
-        print(f"\n== SHA-256 throughput, {args.hash_mib} MiB warm (median, GiB/s) ==")
-        for name, value in hashing.items():
-            print(f"  {name:35s} {value:6.2f}")
-        share = hashing["provarchive hash_file GiB/s"] / hashing["hashlib.file_digest GiB/s"]
-        print(f"  provarchive / hashlib: {share:.0%}  (budget 90%)")
-        figures["hashing"] = hashing
+        if "overhead" in parts:
+            overhead = bench_overhead(args.runs, work)
+            print(f"\n== provarchive run fixed overhead (median of {args.runs} runs, ms) ==")
+            print(f"  {'command':28s} {'wall':>7s} {'p90':>7s} {'cpu':>7s}")
+            for name in ("true", "run -- true", "python -c pass", "run -- python -c pass", "run -o prov.json -- true"):
+                print(
+                    f"  {name:28s} {overhead[name]:7.1f} {overhead[name + ' p90']:7.1f} {overhead[name + ' cpu']:7.1f}"
+                )
+            for base, wrapped in (("true", "run -- true"), ("python -c pass", "run -- python -c pass")):
+                wall = overhead[wrapped] - overhead[base]
+                cpu_time = overhead[wrapped + " cpu"] - overhead[base + " cpu"]
+                print(f"  overhead over {base:15s} wall {wall:6.1f}  cpu {cpu_time:6.1f}  (budget 30)")
+            figures["overhead"] = overhead
+        if "recording" in parts:
+            recording = bench_recording(args.repeats, work, args.ctapipe_python)
+            print(f"\n== one activity, 1000 inputs + 1000 outputs, stat only (median of {args.repeats}, ms) ==")
+            for name, value in recording.items():
+                print(f"  {name:55s} {value:8.1f}" if isinstance(value, float) else f"  {name:55s} {value}")
+            for name, value in recording.items():
+                if name.startswith(("ctapipe", "faithful")) and isinstance(value, float):
+                    ours = float(recording["provarchive cpu ms" if "cpu" in name else "provarchive ms"])  # type: ignore[arg-type]
+                    print(f"  ratio {name.removesuffix(' ms')} / provarchive: {value / ours:.1f}x")
+            figures["recording"] = recording
+        if "hashing" in parts:
+            hashing = bench_hashing(args.hash_mib, max(3, args.repeats // 3), work)
+            print(f"\n== SHA-256 throughput, {args.hash_mib} MiB warm (median, GiB/s) ==")
+            for name, value in hashing.items():
+                print(f"  {name:35s} {value:6.2f}")
+            share = hashing["provarchive hash_file GiB/s"] / hashing["hashlib.file_digest GiB/s"]
+            print(f"  provarchive / hashlib: {share:.0%}  (budget 90%)")
+            figures["hashing"] = hashing
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2))
