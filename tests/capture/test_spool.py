@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from provarchive import formats
 from provarchive.capture.events import SpoolWriter, encode
 from provarchive.capture.spool import SpoolReport, compile_spool
@@ -117,3 +119,20 @@ def test_fast_file_event_line_is_what_the_generic_encoder_writes() -> None:
     assert file_event_line("used", "pa:activity-1", hashed, 1.0, None, {}) is None
     surrogate = dict(entity, path="/bad\udcffname")
     assert file_event_line("used", "pa:activity-1", surrogate, 1.0, None, {}) is None
+
+
+def test_short_writes_are_completed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_write = os.write
+
+    def short_write(fd: int, data: bytes) -> int:  # as a signal or a nearly full disk may do
+        return real_write(fd, bytes(data[:7]))
+
+    spool = tmp_path / "s.jsonl"
+    line = encode({"e": "attr", "act": "pa:activity-1", "name": "pa:x", "value": "y" * 50})
+    with SpoolWriter(str(spool)) as writer:
+        monkeypatch.setattr(os, "write", short_write)
+        writer.write_line(line)
+        writer.write_line(line)
+        monkeypatch.undo()
+    assert spool.read_bytes() == line + line
+    assert writer.failed is None

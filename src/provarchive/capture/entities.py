@@ -66,6 +66,15 @@ def looks_like_id(text: str) -> bool:
     return bool(sep and prefix and local and len(prefix) > 1 and "/" not in prefix and "\\" not in prefix)
 
 
+def _is_clean_absolute(path: str) -> bool:
+    """True when ``os.path.abspath`` would return ``path`` unchanged.
+
+    ``abspath`` normalises with a Python loop; the already-clean absolute paths that
+    pipelines pass skip it.
+    """
+    return path[:1] == "/" and "/." not in path and "//" not in path and path[-1:] != "/"
+
+
 def is_fits(path: str) -> bool:
     return path.endswith(FITS_SUFFIXES)
 
@@ -117,6 +126,27 @@ class EntityBuilder:
             "mtime_ns": st.st_mtime_ns,
         }
 
+    def stat_only_file(self, text: str) -> tuple[str, int, int, str] | None:
+        """(absolute path, size, mtime_ns, entity id) of a file recorded with stat only.
+
+        The hot path of recording thousands of files: it builds no entity record, and
+        the recorder writes the event line straight from these values. Returns ``None``
+        whenever the generic :meth:`entity` has more to do: a hash policy that hashes, a
+        URL, a missing path or an entity id, a directory, a FITS file (its checksums are
+        read).
+        """
+        if not self._stat_only or "://" in text:
+            return None
+        abspath = text if _is_clean_absolute(text) else os.path.abspath(text)
+        try:
+            st = os.stat(abspath)
+        except OSError:
+            return None
+        if statmod.S_ISDIR(st.st_mode) or abspath.endswith(FITS_SUFFIXES):
+            return None
+        size, mtime_ns = st.st_size, st.st_mtime_ns
+        return abspath, size, mtime_ns, file_entity_id(abspath, size, mtime_ns)
+
     def entity(
         self,
         target: str | os.PathLike[str],
@@ -131,9 +161,7 @@ class EntityBuilder:
         if "://" in text and not isinstance(target, os.PathLike):
             entity: dict[str, Any] = {"id": digest_id("url", text), "kind": "url", "path": text}
         else:
-            # abspath normalises with a Python loop; already-clean absolute paths skip it
-            clean = text[:1] == "/" and "/." not in text and "//" not in text and text[-1:] != "/"
-            abspath = text if clean else os.path.abspath(text)
+            abspath = text if _is_clean_absolute(text) else os.path.abspath(text)
             try:
                 st = os.stat(abspath)
             except OSError:

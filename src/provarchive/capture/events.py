@@ -32,7 +32,17 @@ except ImportError:  # pragma: no cover - CPython always has _json
         return '"' + text.translate(_ESCAPES) + '"'
 
 
-__all__ = ["encode", "iso_time", "json_ready", "file_event_line", "SpoolWriter", "SPOOL_VERSION", "default_data_dir"]
+__all__ = [
+    "encode",
+    "iso_time",
+    "json_ready",
+    "file_event_line",
+    "file_line_parts",
+    "stat_file_line",
+    "SpoolWriter",
+    "SPOOL_VERSION",
+    "default_data_dir",
+]
 
 #: Version of the event schema, written in every ``start`` event.
 SPOOL_VERSION = 1
@@ -131,7 +141,40 @@ def encode(event: dict[str, Any]) -> bytes:
         return "".join(c if not 0xD800 <= ord(c) <= 0xDFFF else f"\\u{ord(c):04x}" for c in text).encode("utf-8")
 
 
-_STAT_JSON = '{"status":"stat"}'
+def file_line_parts(kind: str, activity_id: str, role: str | None, extra: dict[str, str]) -> tuple[str, str]:
+    """The fixed text before and after the per-file values in a plain file event's line.
+
+    Within one activity they depend only on the event kind, the role and the role's
+    description, so :class:`~provarchive.capture.recorder.RecordedActivity` builds them
+    once per (kind, role, description) and :func:`stat_file_line` only fills in the file.
+    """
+    head = '{"e":' + _quote(kind) + ',"act":' + _quote(activity_id) + ',"ent":{"id":'
+    tail = []
+    if role is not None:
+        tail += [',"role":', _quote(role)]
+    for key, value in extra.items():
+        tail += [",", _quote(key), ":", _quote(value)]
+    tail.append("}\n")
+    return head, "".join(tail)
+
+
+def stat_file_line(
+    head: str, entity_id: str, path: str, size: int, mtime_ns: int, seconds: float, tail: str
+) -> bytes | None:
+    """The line :func:`encode` writes for a stat-only file event, in one format call.
+
+    ``head`` and ``tail`` come from :func:`file_line_parts`. Returns ``None`` when the
+    path holds lone surrogates (an undecodable file name): the generic encoder escapes
+    those. The test suite checks both encoders agree.
+    """
+    text = (
+        f'{head}{_quote(entity_id)},"kind":"file","path":{_quote(path)},"size":{size:d},'
+        f'"mtime_ns":{mtime_ns:d},"hash":{{"status":"stat"}}}},"t":{seconds!r}{tail}'
+    )
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
 
 
 def file_event_line(
@@ -146,33 +189,16 @@ def file_event_line(
     """
     if len(entity) != 6 or entity.get("kind") != "file" or entity.get("hash") != {"status": "stat"}:
         return None
-    parts = [
-        '{"e":',
-        _quote(kind),
-        ',"act":',
-        _quote(activity_id),
-        ',"ent":{"id":',
-        _quote(entity["id"]),
-        ',"kind":"file","path":',
-        _quote(entity["path"]),
-        ',"size":',
-        str(int(entity["size"])),
-        ',"mtime_ns":',
-        str(int(entity["mtime_ns"])),
-        ',"hash":',
-        _STAT_JSON,
-        '},"t":',
-        float.__repr__(float(seconds)),
-    ]
-    if role is not None:
-        parts += [',"role":', _quote(role)]
-    for key, value in extra.items():
-        parts += [",", _quote(key), ":", _quote(value)]
-    parts.append("}\n")
-    try:
-        return "".join(parts).encode("utf-8")
-    except UnicodeEncodeError:  # lone surrogates in a path: the generic encoder escapes them
-        return None
+    head, tail = file_line_parts(kind, activity_id, role, extra)
+    return stat_file_line(
+        head,
+        entity["id"],
+        entity["path"],
+        int(entity["size"]),
+        int(entity["mtime_ns"]),
+        float(seconds),
+        tail,
+    )
 
 
 def iso_time(seconds: float | None = None) -> str:
@@ -220,14 +246,16 @@ class SpoolWriter:
         if self.failed is not None:
             return
         try:
-            if self._fd is None:
-                self._fd = self._open()
-            view = memoryview(data)
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
+            fd = self._fd
+            if fd is None:
+                fd = self._fd = self._open()
+            written = os.write(fd, data)
+            if written < len(data):  # a short write (signal, full disk): write the rest
+                view = memoryview(data)[written:]
+                while view:
+                    view = view[os.write(fd, view) :]
             if self.fsync:
-                os.fsync(self._fd)
+                os.fsync(fd)
         except OSError as exc:
             self.failed = f"{exc.strerror or exc}: {self.path}"
             try:  # noqa: SIM105 - importing contextlib would cost time on the fast path

@@ -34,8 +34,8 @@ import os
 import time
 from contextvars import ContextVar
 
-from .entities import MISSING, EntityBuilder, digest_id, file_entity_id, wait_for_deferred_hashes
-from .events import SPOOL_VERSION, SpoolWriter, file_event_line, json_ready
+from .entities import MISSING, STAT, EntityBuilder, digest_id, file_entity_id, wait_for_deferred_hashes
+from .events import SPOOL_VERSION, SpoolWriter, file_event_line, file_line_parts, json_ready, stat_file_line
 from .roles import DescriptionRoles
 
 TYPE_CHECKING = False
@@ -120,6 +120,8 @@ class RecordedActivity:
         self._owns_writer = False
         self._token: Token[RecordedActivity | None] | None = None
         self._pending_outputs: dict[str, tuple[str | None, str | None]] = {}
+        #: file_line_parts per (event kind, role, role description), built on first use
+        self._file_line_parts: dict[tuple[str, str | None, str | None], tuple[str, str]] = {}
         self._git_thread: Any = None
         self.parent_id: str | None = None
         self.started = 0.0
@@ -294,6 +296,10 @@ class RecordedActivity:
         entity is recorded with ``hash_status`` ``missing``). Returns the entity id.
         """
         usage_desc = self._roles.check("usage", role)
+        if type(target) is str and hash is None and name is None:
+            entity_id = self._record_stat_only_file("used", target, role, "usage_desc", usage_desc)
+            if entity_id is not None:
+                return entity_id
         entity = self._entities.entity(target, role, hash, name)
         self._emit_io("used", entity, role, "usage_desc", usage_desc)
         return str(entity["id"])
@@ -313,6 +319,10 @@ class RecordedActivity:
         pending output.
         """
         generation_desc = self._roles.check("generation", role)
+        if type(target) is str and hash is None and name is None:
+            entity_id = self._record_stat_only_file("generated", target, role, "generation_desc", generation_desc)
+            if entity_id is not None:
+                return entity_id
         entity = self._entities.entity(target, role, hash, name)
         if entity.get("hash") == MISSING:  # declared before it is written: recorded at the end
             self._pending_outputs[entity["path"]] = (role, hash)
@@ -338,6 +348,34 @@ class RecordedActivity:
         if desc:
             event[desc_key] = desc
         self._writer.write(event)
+
+    def _record_stat_only_file(
+        self, kind: str, target: str, role: str | None, desc_key: str, desc: str | None
+    ) -> str | None:
+        """Record an existing file under a stat-only policy without building an entity record.
+
+        This is what recording thousands of files costs per file: one ``stat``, the
+        entity id, one format call and one ``write(2)``. The line is the one the generic
+        path (:meth:`_emit_io`) writes; ``None`` sends everything else there.
+        """
+        found = self._entities.stat_only_file(target)
+        if found is None:
+            return None
+        if self._writer is None:
+            raise RuntimeError(f"activity {self.name!r} is not started: use it in a with statement")
+        abspath, size, mtime_ns, entity_id = found
+        key = (kind, role, desc)
+        parts = self._file_line_parts.get(key)
+        if parts is None:
+            parts = self._file_line_parts[key] = file_line_parts(kind, self.id, role, {desc_key: desc} if desc else {})
+        line = stat_file_line(parts[0], entity_id, abspath, size, mtime_ns, time.time(), parts[1])
+        if line is None:  # an undecodable file name: the generic encoder escapes it
+            entity = {"id": entity_id, "kind": "file", "path": abspath, "size": size, "mtime_ns": mtime_ns}
+            entity["hash"] = STAT
+            self._emit_io(kind, entity, role, desc_key, desc)
+        else:
+            self._writer.write_line(line)
+        return entity_id
 
     def _resolve_pending_outputs(self) -> None:
         pending, self._pending_outputs = self._pending_outputs, {}
