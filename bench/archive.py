@@ -14,7 +14,7 @@ median; each is printed next to its peer measured in the same run: plain
 ``executemany``/``COPY`` of the same rows for ingest, networkx BFS over the same graph in
 memory for the walks.
 
-    .venv/bin/python bench/archive.py [--size N] [--backends sqlite,postgresql] [--pg URL]
+    .venv/bin/python bench/archive.py [--size N] [--backends sqlite,postgresql] [--pg URL] [--skip-walks]
 """
 
 from __future__ import annotations
@@ -144,6 +144,29 @@ def median_wall_cpu_ms(fn: Callable[[], Any], runs: int) -> tuple[float, float, 
     return statistics.median(walls), statistics.median(cpus), result
 
 
+def server_cpu_s(archive: Archive) -> float | None:
+    """CPU seconds used so far by the PostgreSQL server processes serving ``archive``'s database.
+
+    Read from /proc (the server runs on this machine in the bench setup); None when it
+    cannot be read. With it the PostgreSQL ingest is charged client and server CPU.
+    """
+    import os
+
+    with archive.engine.connect() as conn:
+        pids = [
+            row[0]
+            for row in conn.exec_driver_sql("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ]
+    total = 0.0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
 def peer_insert(archive: Archive, tables: dict[str, list[tuple[Any, ...]]]) -> float:
     """Seconds to put the same rows in with a plain executemany (SQLite) / COPY (PostgreSQL)."""
     backend = archive.backend
@@ -170,16 +193,26 @@ class Lines(list[str]):
         super().append(line)
 
 
-def bench_backend(name: str, url: str, peer_url: str, docs: list[Document], graph: nx.DiGraph, runs: int) -> list[str]:
+def bench_backend(
+    name: str, url: str, peer_url: str, docs: list[Document], graph: nx.DiGraph, runs: int, walks: bool = True
+) -> list[str]:
     lines = Lines()
     archive = open_archive(url)
     peer = open_archive(peer_url)
     records = sum(d.count() for d in docs)
+    server_before = server_cpu_s(archive) if name == "PostgreSQL" else None
     c, t = time.process_time(), time.perf_counter()
     for doc in docs:
         archive.ingest(doc)
     ingest_s = time.perf_counter() - t
     ingest_cpu_s = time.process_time() - c
+    server_after = server_cpu_s(archive) if server_before is not None else None
+    server = ""
+    if server_before is not None and server_after is not None:
+        server_s = server_after - server_before
+        server = (
+            f"; server CPU {server_s:.1f} s, client + server {records / (ingest_cpu_s + server_s):,.0f} per CPU-second"
+        )
     peer_s = 0.0
     for doc in docs:
         maker = RowMaker()
@@ -191,10 +224,14 @@ def bench_backend(name: str, url: str, peer_url: str, docs: list[Document], grap
         peer_s += peer_insert(peer, tables)
     lines.append(
         f"| {name} | ingest {records:,} records | {records / ingest_s:,.0f} records/s ({ingest_s:.1f} s; "
-        f"client CPU {ingest_cpu_s:.1f} s = {records / ingest_cpu_s:,.0f} records per CPU-second) "
+        f"client CPU {ingest_cpu_s:.1f} s = {records / ingest_cpu_s:,.0f} records per CPU-second{server}) "
         f"| plain {'executemany' if name == 'SQLite' else 'COPY'} of the same rows: {records / peer_s:,.0f} rows/s "
         f"| {ingest_s / peer_s:.2f}× the peer's time |"
     )
+    if not walks:
+        archive.close()
+        peer.close()
+        return lines
     if name == "PostgreSQL":
         # the steady state autovacuum reaches after a bulk load (reference/platform.md §6
         # did the same): statistics, and the visibility map that lets index-only scans
@@ -252,6 +289,7 @@ def main() -> None:
         help="PostgreSQL server (scratch databases are created and dropped there)",
     )
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--skip-walks", action="store_true", help="measure the ingest only")
     args = parser.parse_args()
 
     t = time.perf_counter()
@@ -268,7 +306,15 @@ def main() -> None:
     backends = args.backends.split(",")
     if "sqlite" in backends:
         with tempfile.TemporaryDirectory() as tmp:
-            bench_backend("SQLite", str(Path(tmp) / "a.db"), str(Path(tmp) / "peer.db"), docs, graph, args.runs)
+            bench_backend(
+                "SQLite",
+                str(Path(tmp) / "a.db"),
+                str(Path(tmp) / "peer.db"),
+                docs,
+                graph,
+                args.runs,
+                not args.skip_walks,
+            )
     if "postgresql" in backends:
         import psycopg
 
@@ -278,7 +324,9 @@ def main() -> None:
             for db in names:
                 conn.execute(f'CREATE DATABASE "{db}"')
         try:
-            bench_backend("PostgreSQL", f"{base}/{names[0]}", f"{base}/{names[1]}", docs, graph, args.runs)
+            bench_backend(
+                "PostgreSQL", f"{base}/{names[0]}", f"{base}/{names[1]}", docs, graph, args.runs, not args.skip_walks
+            )
         finally:
             with psycopg.connect(args.pg, autocommit=True) as conn:
                 for db in names:

@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from operator import methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -286,6 +287,7 @@ class PostgresBackend(Backend):
 #: Rows per COPY write (about a megabyte of text).
 _COPY_CHUNK = 5000
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_count_nulls = methodcaller("count", None)
 
 
 def copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
@@ -293,7 +295,40 @@ def copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
 
     Written by hand rather than with ``copy.write_row`` because one ``str.join`` per row
     is several times faster, and the rows hold only text, None and integers.
+
+    Almost no value holds a character COPY must escape (backslash, tab, newline,
+    carriage return), and escaping each value costs four times the join. So the rows are
+    joined as they are first, and the result is checked with a few counts over the whole
+    text: as many tabs and newlines as the separators, no carriage return, and one
+    backslash per NULL marker. Only if a count is off is the text rebuilt escaping every
+    value (:func:`_escaped_copy_text`); both give the same text.
     """
+    if not rows:
+        return ""
+    lines = [
+        "\t".join(
+            [
+                v if v.__class__ is str else "\\N" if v is None else str.__str__(v) if isinstance(v, str) else str(v)
+                for v in row
+            ]
+        )
+        for row in rows
+    ]
+    lines.append("")
+    text = "\n".join(lines)
+    nulls = sum(map(_count_nulls, rows))
+    if (
+        text.count("\\") == nulls
+        and text.count("\t") == sum(map(len, rows)) - len(rows)
+        and text.count("\n") == len(rows)
+        and "\r" not in text
+    ):
+        return text
+    return _escaped_copy_text(rows)
+
+
+def _escaped_copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
+    """:func:`copy_text` escaping every value (the rows where a value needs it)."""
     escapes = _COPY_ESCAPES
     lines = [
         "\t".join("\\N" if v is None else v.translate(escapes) if isinstance(v, str) else str(v) for v in row)
