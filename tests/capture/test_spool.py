@@ -97,30 +97,6 @@ def test_unwritable_spool_never_fails_the_job(tmp_path: Path) -> None:
     assert result == 42
 
 
-def test_fast_file_event_line_is_what_the_generic_encoder_writes() -> None:
-    from provarchive.capture.events import file_event_line
-
-    entity = {
-        "id": "pa:file-0123",
-        "kind": "file",
-        "path": '/data/odd "name"\n\u00e9.fits',
-        "size": 12,
-        "mtime_ns": 1_700_000_000_123_456_789,
-        "hash": {"status": "stat"},
-    }
-    for role, extra in ((None, {}), ("raw events", {}), ("dl1", {"generation_desc": "ex:d_generation_dl1"})):
-        event = {"e": "generated", "act": "pa:activity-1", "ent": entity, "t": 1732480000.123456}
-        if role is not None:
-            event["role"] = role
-        event.update(extra)
-        fast = file_event_line("generated", "pa:activity-1", entity, 1732480000.123456, role, extra)
-        assert fast == encode(event)
-    hashed = dict(entity, hash={"alg": "sha256", "digest": "ab", "status": "complete"})
-    assert file_event_line("used", "pa:activity-1", hashed, 1.0, None, {}) is None
-    surrogate = dict(entity, path="/bad\udcffname")
-    assert file_event_line("used", "pa:activity-1", surrogate, 1.0, None, {}) is None
-
-
 def test_short_writes_are_completed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_write = os.write
 

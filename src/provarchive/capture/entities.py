@@ -35,6 +35,8 @@ __all__ = [
     "wait_for_deferred_hashes",
     "MISSING",
     "STAT",
+    "FITS_SUFFIXES",
+    "is_clean_absolute",
 ]
 
 
@@ -66,7 +68,7 @@ def looks_like_id(text: str) -> bool:
     return bool(sep and prefix and local and len(prefix) > 1 and "/" not in prefix and "\\" not in prefix)
 
 
-def _is_clean_absolute(path: str) -> bool:
+def is_clean_absolute(path: str) -> bool:
     """True when ``os.path.abspath`` would return ``path`` unchanged.
 
     ``abspath`` normalises with a Python loop; the already-clean absolute paths that
@@ -105,8 +107,9 @@ class EntityBuilder:
         self._policy_arg = hash_policy
         self._policy: HashPolicy | None = None
         self.spool_path: Callable[[], str] = lambda: spool_path() or ""
-        #: True when the policy hashes nothing (decided once, it is the bulk case).
-        self._stat_only = hash_policy == "stat"
+        #: True when the policy hashes nothing (decided once, it is the bulk case: the
+        #: recorder then writes plain files without asking for an entity record).
+        self.stat_only = hash_policy == "stat"
 
     @property
     def policy(self) -> HashPolicy:
@@ -114,7 +117,7 @@ class EntityBuilder:
             from .hashing import HashPolicy
 
             self._policy = HashPolicy.coerce(self._policy_arg)
-            self._stat_only = self._policy.mode == "stat" and not self._policy.by_role
+            self.stat_only = self._policy.mode == "stat" and not self._policy.by_role
         return self._policy
 
     def file_record(self, abspath: str, st: os.stat_result) -> dict[str, Any]:
@@ -125,27 +128,6 @@ class EntityBuilder:
             "size": st.st_size,
             "mtime_ns": st.st_mtime_ns,
         }
-
-    def stat_only_file(self, text: str) -> tuple[str, int, int, str] | None:
-        """(absolute path, size, mtime_ns, entity id) of a file recorded with stat only.
-
-        The hot path of recording thousands of files: it builds no entity record, and
-        the recorder writes the event line straight from these values. Returns ``None``
-        whenever the generic :meth:`entity` has more to do: a hash policy that hashes, a
-        URL, a missing path or an entity id, a directory, a FITS file (its checksums are
-        read).
-        """
-        if not self._stat_only or "://" in text:
-            return None
-        abspath = text if _is_clean_absolute(text) else os.path.abspath(text)
-        try:
-            st = os.stat(abspath)
-        except OSError:
-            return None
-        if statmod.S_ISDIR(st.st_mode) or abspath.endswith(FITS_SUFFIXES):
-            return None
-        size, mtime_ns = st.st_size, st.st_mtime_ns
-        return abspath, size, mtime_ns, file_entity_id(abspath, size, mtime_ns)
 
     def entity(
         self,
@@ -161,7 +143,7 @@ class EntityBuilder:
         if "://" in text and not isinstance(target, os.PathLike):
             entity: dict[str, Any] = {"id": digest_id("url", text), "kind": "url", "path": text}
         else:
-            abspath = text if _is_clean_absolute(text) else os.path.abspath(text)
+            abspath = text if is_clean_absolute(text) else os.path.abspath(text)
             try:
                 st = os.stat(abspath)
             except OSError:
@@ -189,7 +171,7 @@ class EntityBuilder:
     def hash(
         self, abspath: str, st: os.stat_result, role: str | None, hash_mode: str | None, entity_id: str
     ) -> dict[str, Any]:
-        if hash_mode is None and self._stat_only:
+        if hash_mode is None and self.stat_only:
             return STAT  # the common bulk case, decided once per activity
         policy = self.policy
         mode = hash_mode or policy.mode_for(role, st.st_size)

@@ -32,13 +32,15 @@ except ImportError:  # pragma: no cover - CPython always has _json
         return '"' + text.translate(_ESCAPES) + '"'
 
 
+#: A str as a JSON string literal, quotes included (the recorder formats file events with it).
+json_string = _quote
+
 __all__ = [
     "encode",
     "iso_time",
     "json_ready",
-    "file_event_line",
     "file_line_parts",
-    "stat_file_line",
+    "json_string",
     "SpoolWriter",
     "SPOOL_VERSION",
     "default_data_dir",
@@ -142,11 +144,14 @@ def encode(event: dict[str, Any]) -> bytes:
 
 
 def file_line_parts(kind: str, activity_id: str, role: str | None, extra: dict[str, str]) -> tuple[str, str]:
-    """The fixed text before and after the per-file values in a plain file event's line.
+    """The fixed text before and after the file in a used/generated event's line.
 
-    Within one activity they depend only on the event kind, the role and the role's
-    description, so :class:`~provarchive.capture.recorder.RecordedActivity` builds them
-    once per (kind, role, description) and :func:`stat_file_line` only fills in the file.
+    Recording thousands of files is the hot path (1000 inputs + 1000 outputs), and
+    walking an event dictionary per file is most of its cost. Within one activity the
+    text around the file depends only on the event kind, the role and the role's
+    description, so :class:`~provarchive.capture.recorder.RecordedActivity` builds it
+    once per (kind, role, description) here and fills in the file's values with one
+    format call. The test suite checks that the lines are those :func:`encode` writes.
     """
     head = '{"e":' + _quote(kind) + ',"act":' + _quote(activity_id) + ',"ent":{"id":'
     tail = []
@@ -156,49 +161,6 @@ def file_line_parts(kind: str, activity_id: str, role: str | None, extra: dict[s
         tail += [",", _quote(key), ":", _quote(value)]
     tail.append("}\n")
     return head, "".join(tail)
-
-
-def stat_file_line(
-    head: str, entity_id: str, path: str, size: int, mtime_ns: int, seconds: float, tail: str
-) -> bytes | None:
-    """The line :func:`encode` writes for a stat-only file event, in one format call.
-
-    ``head`` and ``tail`` come from :func:`file_line_parts`. Returns ``None`` when the
-    path holds lone surrogates (an undecodable file name): the generic encoder escapes
-    those. The test suite checks both encoders agree.
-    """
-    text = (
-        f'{head}{_quote(entity_id)},"kind":"file","path":{_quote(path)},"size":{size:d},'
-        f'"mtime_ns":{mtime_ns:d},"hash":{{"status":"stat"}}}},"t":{seconds!r}{tail}'
-    )
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        return None
-
-
-def file_event_line(
-    kind: str, activity_id: str, entity: dict[str, Any], seconds: float, role: str | None, extra: dict[str, str]
-) -> bytes | None:
-    """The line :func:`encode` would write for a plain file event, built ~5x faster.
-
-    Recording thousands of files is the hot path (1000 inputs + 1000 outputs must cost
-    under 20 ms), and the generic encoder spends most of that walking dictionaries.
-    Only the exact shape of a stat-only file entity is handled; anything else returns
-    ``None`` and goes through :func:`encode`. The test suite checks both agree.
-    """
-    if len(entity) != 6 or entity.get("kind") != "file" or entity.get("hash") != {"status": "stat"}:
-        return None
-    head, tail = file_line_parts(kind, activity_id, role, extra)
-    return stat_file_line(
-        head,
-        entity["id"],
-        entity["path"],
-        int(entity["size"]),
-        int(entity["mtime_ns"]),
-        float(seconds),
-        tail,
-    )
 
 
 def iso_time(seconds: float | None = None) -> str:

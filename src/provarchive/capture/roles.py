@@ -28,6 +28,8 @@ class DescriptionRoles:
         self._roles: dict[str, dict[str, tuple[str, str | None]]] = {"usage": {}, "generation": {}}
         self._parameters: dict[str, str] = {}
         self._seen: set[tuple[str, str]] = set()
+        #: False while no usage or generation role is declared: :meth:`check` accepts anything
+        self.declares_roles = False
 
     def describe(self, desc: Any) -> tuple[str | None, list[dict[str, Any]]]:
         """(description id, records to write to the spool) for ``desc``.
@@ -56,6 +58,7 @@ class DescriptionRoles:
                 self._roles["generation"][record.role] = (record.id, record.multiplicity)
             elif kind == "ParameterDescription":
                 self._parameters[record.name] = record.id
+        self.declares_roles = bool(self._roles["usage"] or self._roles["generation"])
         return str(desc.id), records
 
     def check(self, direction: str, role: str | None) -> str | None:
