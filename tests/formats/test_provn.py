@@ -313,3 +313,125 @@ def test_strings_holding_the_separator_read_back() -> None:
     back = provn.loads(provn.dumps(doc))
     assert same_provenance(doc, back), differences(doc, back)
     assert back.get("ex:e").attributes == doc.get("ex:e").attributes  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------- fast path against general
+
+
+def _statements_read(text: str, fast_path: bool) -> list[list[tuple]]:
+    """The statements the parser hands on (per container), each value with its type."""
+    from provarchive.formats.provn_parser import _Parser
+
+    def plain(statements: list) -> list[tuple]:
+        out = []
+        for st in statements:
+            kind, ident, formal, attrs = (st.kind, st.id, st.formal, st.attributes) if hasattr(st, "kind") else st
+            formal_typed = [(type(v), v) for v in formal]
+            attrs_typed = [(k, type(v), v, getattr(v, "lang", None), getattr(v, "datatype", None)) for k, v in attrs]
+            out.append((kind, ident, formal_typed, attrs_typed))
+        return out
+
+    class Capture(_Parser):
+        def build(self, top, bundles):  # type: ignore[no-untyped-def]
+            return [plain(top.statements)] + [plain(inner.statements) for _, inner, _ in bundles]
+
+    return Capture(text, fast_path=fast_path).document()  # type: ignore[return-value]
+
+
+#: Lines the line-by-line fast path must read exactly as the general path, or leave
+#: to it: separators, brackets and parentheses inside strings, ids, blank nodes,
+#: whitespace variants, comments, two statements on a line, a long string whose lines
+#: look like statements, times the fast path does not take.
+TRICKY = r'''document
+  default <http://default.org/>
+  prefix ex <http://example.org/>
+  entity(ex:e1, [prov:label="a, b", ex:x="c]", ex:y="(d)", ex:z="[e", ex:w="x, ex:v=1"])
+  entity(ex:e2, [prov:label="a, b", ex:x="c]", ex:y="(d)", ex:z="[e", ex:w="x, ex:v=1"])
+  entity(ex:e3, [ex:l="hi"@en, ex:t="2020-01-01T00:00:00Z" %% xsd:dateTime, ex:q='ex:e1', ex:n=-3])
+  entity(ex:e4, [ex:l="hi"@en, ex:t="2020-01-01T00:00:00Z" %% xsd:dateTime, ex:q='ex:e1', ex:n=-3])
+  entity(ex:e5, [ex:i="7" %% xsd:int, ex:d="1.5" %% xsd:double, ex:b="true" %% xsd:boolean, ex:u="v" %% ex:T])
+  entity(ex:e6, [ex:i="7" %% xsd:int, ex:d="1.5" %% xsd:double, ex:b="true" %% xsd:boolean, ex:u="v" %% ex:T])
+  entity(plain1, [prov:type='plain2'])
+  entity(ex:e7)<trailing spaces>
+  entity(ex:e8)	// a comment after it
+  entity(ex:e9) entity(ex:e10)
+  entity(ex:e11, [])
+  entity(ex:e12,[ex:a=1])
+  entity(ex:e13, [ex:s="with \"escape\""])
+  entity(ex:e14, [ex:s="""long
+  entity(ex:not_a_statement)
+  """])
+  activity(ex:a1, 2020-01-01T10:00:00.5+01:00, -, [prov:label="act"])
+  activity(ex:a2, 2020-01-01T24:00:00Z, -)
+  activity(ex:a3, -, -)
+  activity(ex:a4)
+  used(ex:u1; ex:a1, ex:e1, 2020-01-01T10:00:01Z, [prov:role="in"])
+  used(-; ex:a1, ex:e3, -)
+  used(ex:a1, ex:e4)
+  used(ex:a1,ex:e5,-)
+  wasGeneratedBy(ex:e6, ex:a1, -, [prov:role="out", ex:n=2])
+  wasGeneratedBy(ex:e7, ex:a1, -, [prov:role="out", ex:n=2])
+  wasDerivedFrom(ex:e2, ex:e1, ex:a1, -, ex:u1, [prov:type='prov:Revision'])
+  wasDerivedFrom(ex:e3, ex:e1, -, -, -)
+  wasAssociatedWith(ex:a1, -, ex:plan)
+  wasAssociatedWith(ex:a2, ex:ag, -, [prov:role="r"])
+  agent(ex:ag, [prov:type='prov:Person', prov:label="Ann, B."])
+  wasStartedBy(ex:a2, -, -, 2020-01-01T11:00:00)
+  hadMember(ex:c, ex:e1)
+  /* a block comment
+  entity(ex:commented_out)
+  */
+  mentionOf(ex:e2, ex:e1, ex:b1)
+  bundle ex:b1
+    prefix in <http://inner.org/>
+    entity(in:x, [prov:label="inner", prov:type='in:T'])
+    entity(in:y, [prov:label="inner", prov:type='in:T'])
+  endBundle
+endDocument
+'''.replace("<trailing spaces>", "   ")
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_fast_path_reads_every_statement_as_the_general_path(line_end: str) -> None:
+    text = TRICKY.replace("\n", line_end)
+    assert _statements_read(text, fast_path=True) == _statements_read(text, fast_path=False)
+    canonical = provn.dumps(provn.loads(TRICKY)).decode()
+    assert _statements_read(canonical, fast_path=True) == _statements_read(canonical, fast_path=False)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: pipeline(300), kitchen_sink, typed_document], ids=["pipeline", "sink", "typed"]
+)
+def test_fast_path_reads_canonical_documents_as_the_general_path(make: Callable[[], Document]) -> None:
+    text = provn.dumps(make()).decode()
+    assert _statements_read(text, fast_path=True) == _statements_read(text, fast_path=False)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "entity(zz:e)",
+        "entity(ex:e, [zz:a=1])",
+        "entity(ex:e, [ex:a='zz:b'])",
+        'entity(ex:e, [ex:a="x" %% zz:T])',
+        "used(-, ex:e, -)",
+        "used(ex:a, ex:e, ex:t)",
+        "used(ex:a, 2020-01-01T00:00:00Z, -)",
+        "wasInformedBy(ex:a, ex:b, ex:c)",
+        "entity(ex:e, ex:f)",
+        "entity(ex:e; ex:f)",
+        'entity(ex:e, [ex:a="open])',
+        "used(ex:a, ex:e, 2020-13-01T00:00:00Z)",
+        "entity(ex:e, [ex:a=])",
+    ],
+)
+def test_fast_path_leaves_bad_lines_to_the_general_path(line: str) -> None:
+    """A bad canonical-looking line gets the general path's error, at the same place."""
+    text = f"document\n  prefix ex <http://e/>\n  entity(ex:before)\n  {line}\n  entity(ex:after)\nendDocument\n"
+    errors = []
+    for fast_path in (True, False):
+        with pytest.raises(FormatError) as info:
+            _statements_read(text, fast_path=fast_path)
+        errors.append((str(info.value), info.value.line, info.value.column))
+    assert errors[0] == errors[1]
+    assert errors[0][1] == 4
