@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from unittest.mock import patch
 
 import networkx as nx
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from provarchive.examples import kitchen_sink
 from provarchive.model import Document, HadMember, Used, WasDerivedFrom, WasGeneratedBy, WasInformedBy
-from provarchive.store import Archive
+from provarchive.store import Archive, lineage
 
 EX = "http://example.org/g#"
 _graph_numbers = itertools.count()
@@ -82,6 +83,67 @@ def test_walk_matches_networkx(
             assert set(got) == set(want), (direction, members)
             if depth is not None:
                 assert got == want, "depths are shortest distances"
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    spec=graphs(),
+    start=st.integers(0, 19),
+    depth=st.sampled_from([None, 0, 1, 2, 3, 5]),
+    switch=st.integers(0, 3),
+)
+def test_a_walk_finished_in_one_query_gives_the_same_answer(
+    archive: Archive, spec: dict[str, list[tuple[int, int]]], start: int, depth: int | None, switch: int
+) -> None:
+    """Level by level (SQLite) hands deep walks to the recursive CTE: any level of the switch agrees."""
+    if not archive.backend.walks_by_level:
+        pytest.skip("this backend walks in one query already")
+    tag = f"s{next(_graph_numbers)}_"
+    doc, graph, with_members = build(spec, tag)
+    archive.ingest(doc)
+    node = f"ex:{tag}{'e' if start < 10 else 'a'}{start % 10}"
+    with patch.object(lineage, "LEVELS_BEFORE_CTE", switch):
+        for direction in ("back", "forth"):
+            for members, g in ((False, graph), (True, with_members)):
+                want = expected(g, node, direction, depth)
+                got = archive.lineage_ids(node, direction=direction, depth=depth, members=members)
+                assert set(got) == set(want), (direction, members)
+                if depth is not None:
+                    assert got == want, "depths are shortest distances"
+
+
+@pytest.mark.parametrize("depth", [None, lineage.LEVELS_BEFORE_CTE - 1, lineage.LEVELS_BEFORE_CTE + 5])
+def test_a_chain_deeper_than_the_level_walk_is_walked_to_its_end(archive: Archive, depth: int | None) -> None:
+    """A history of versions, each derived from the previous one, with a side branch deep down."""
+    n = lineage.LEVELS_BEFORE_CTE * 2
+    doc = Document(namespaces={"ex": EX})
+    versions = [doc.entity(f"ex:v{i}").id for i in range(n)]
+    for earlier, later in itertools.pairwise(versions):
+        doc.add(WasDerivedFrom(later, earlier))
+    doc.add(WasDerivedFrom(versions[5], "ex:side-input"))
+    archive.ingest(doc)
+    graph = nx.DiGraph(list(itertools.pairwise(reversed(versions))))
+    graph.add_edge(versions[5], "ex:side-input")
+    for direction, start in (("back", versions[-1]), ("forth", "ex:side-input")):
+        got = archive.lineage_ids(start, direction=direction, depth=depth)
+        want = expected(graph, start, direction, depth)
+        assert set(got) == set(want), direction
+        if depth is not None:
+            assert got == want
+
+
+def test_walks_keep_ids_with_unusual_characters(archive: Archive) -> None:
+    """Ids travel as JSON between the levels of a walk: quotes, backslashes, non-ASCII survive."""
+    odd = ['ex:a"quote', "ex:back\\slash", "ex:tab\tand\nnewline", "ex:ünïcødé-λ", "ex:emoji-🔭", "ex:plain"]
+    doc = Document(namespaces={"ex": EX})
+    for ident in odd:
+        doc.entity(ident)
+    for earlier, later in itertools.pairwise(odd):
+        doc.add(WasDerivedFrom(later, earlier))
+    archive.ingest(doc)
+    assert archive.lineage_ids(odd[0], direction="forth", depth=None) == dict.fromkeys(odd)
+    assert archive.lineage_ids(odd[-1], depth=None) == dict.fromkeys(reversed(odd))
+    assert archive.lineage_ids(odd[-1], depth=2) == {odd[-1]: 0, odd[-2]: 1, odd[-3]: 2}
 
 
 def test_lineage_document_holds_nodes_relations_agents_and_descriptions(archive: Archive) -> None:
