@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -231,7 +232,7 @@ def test_voprov_tutorial_is_rewritten_as_strict_w3c(conformance: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         prov_doc = pm.ProvDocument.deserialize(content=written.decode(), format="json")
-    again = provjson.loads(prov_doc.serialize(format="json"))
+    again = provjson.loads(str(prov_doc.serialize(format="json")))
     assert same_provenance(doc, again), differences(doc, again)
 
 
@@ -369,3 +370,154 @@ def test_voprov_namespace_is_configurable(doc: Document) -> None:
     assert content["prefix"]["voprov"] == uri
     assert f"prefix voprov <{uri}>".encode() in provn.dumps(plain, voprov_uri=uri)
     assert isinstance(provjson.loads(provjson.dumps(plain, voprov_uri=uri)).get("ex:desc"), ActivityDescription)
+
+
+# ----------------------------------------------- generated decoders against statements
+
+
+def _slots(record: object) -> list[tuple[str, str, str]]:
+    """Every slot of a record with its value's repr and type (attributes item by item)."""
+    out = [("class", type(record).__name__, "")]
+    for klass in type(record).__mro__:
+        for slot in getattr(klass, "__slots__", ()):
+            value: Any = getattr(record, slot, "<unset>")
+            if slot == "_bundle":
+                out.append((slot, repr(getattr(value, "id", value)), type(value).__name__))
+            elif slot == "attributes":
+                out.append((slot, repr(value), repr([(type(k).__name__, type(v).__name__) for k, v in value])))
+            else:
+                out.append((slot, repr(value), type(value).__name__))
+    return out
+
+
+def _read_both_ways(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object, int]:
+    """What loads gives with the generated decoders and with statements only, and how
+    many records the decoders left to statements."""
+    from provarchive.formats import provjson_reader
+
+    def outcome() -> object:
+        try:
+            doc = provjson.loads(data)
+        except FormatError as exc:
+            return ("error", str(exc), exc.line, exc.column)
+        index = [(bid, list(b._index)) for bid, b in [(None, doc), *doc.bundles.items()]]
+        records = [(bundle.id, _slots(record)) for bundle, record in doc.all_records()]
+        return records, index, provjson.dumps(doc)
+
+    slow = 0
+    careful = provjson_reader._Reader.statement
+
+    def counted(self: object, *args: object) -> None:
+        nonlocal slow
+        slow += 1
+        careful(self, *args)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(provjson_reader._Reader, "statement", counted)
+        fast = outcome()
+    with monkeypatch.context() as patch:
+        patch.setattr(provjson_reader, "keyed_kinds", lambda namespaces: None)
+        statements_only = outcome()
+    return fast, statements_only, slow
+
+
+@pytest.mark.parametrize(
+    ("make", "left_to_statements"),
+    [
+        # the sink's ActivityDescription (two prov:type), descriptions with lists, an activity's plan
+        (kitchen_sink, 6),
+        (lambda: pipeline(500), 0),
+        (typed_document, 0),
+    ],
+    ids=["sink", "pipeline", "typed"],
+)
+def test_generated_decoders_build_what_statements_build(
+    make: object, left_to_statements: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = provjson.dumps(make())  # type: ignore[operator]
+    fast, statements_only, slow = _read_both_ways(data, monkeypatch)
+    assert fast == statements_only
+    assert slow == left_to_statements  # the decoders did the rest
+
+
+def test_generated_decoders_agree_on_the_conformance_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    for path in _json_files():
+        fast, statements_only, _slow = _read_both_ways(path.read_bytes(), monkeypatch)
+        assert fast == statements_only, path.name
+
+
+_ODD_VALUES: list[object] = [
+    5,
+    True,
+    None,
+    [],
+    ["a", "b"],
+    [{"$": "voprov:Parameter", "type": "xsd:QName"}, {"$": "prov:Plan", "type": "xsd:QName"}],
+    {"$": "voprov:Parameter", "type": "xsd:QName"},
+    {"$": "voprov:WasConfiguredBy", "type": "xsd:QName"},
+    {"$": "prov:Person", "type": "xsd:QName"},
+    {"$": "prov:Collection", "type": "prov:QUALIFIED_NAME"},
+    {"$": "zz:x", "type": "xsd:QName"},
+    {"$": "ex:x", "type": "xsd:QName"},
+    {"$": "2024-01-01T24:00:00Z", "type": "xsd:dateTime"},
+    {"$": "2024-01-01T10:00:00Z", "type": "xsd:dateTime"},
+    {"$": "x", "type": "xsd:string"},
+    {"$": "fr", "lang": "fr"},
+    "2024-01-01T24:00:00",
+    "2024-01-01",
+    "zz:ref",
+    "plain",
+]
+_ODD_KEYS = [
+    "prov:type",
+    "prov:label",
+    "prov:role",
+    "voprov:role",
+    "voprov:generatedAtTime",
+    "voprov:entityDescription",
+    "voprov:artefactType",
+    "voprov:options",
+    "prov:time",
+    "prov:startTime",
+    "prov:agent",
+    "prov:plan",
+    "prov:activity",
+    "prov:entity",
+    "ex:other",
+]
+
+
+@pytest.mark.parametrize("key", _ODD_KEYS)
+def test_generated_decoders_agree_on_odd_values(key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every odd value under every key the decoders read, in every section of the sink:
+    read by the decoders or left to statements, the outcome (records or error) is the same."""
+    base = orjson.loads(provjson.dumps(kitchen_sink()))
+    for value in _ODD_VALUES:
+        content = orjson.loads(orjson.dumps(base))
+        for section, group in content.items():
+            if section in ("prefix", "bundle"):
+                continue
+            for body in list(group.values())[:2]:
+                if isinstance(body, dict):
+                    body[key] = value
+        fast, statements_only, _slow = _read_both_ways(orjson.dumps(content), monkeypatch)
+        assert fast == statements_only, (key, value)
+
+
+@pytest.mark.parametrize(
+    "prefixes",
+    [{"p": "http://www.w3.org/ns/prov#"}, {"vp2": "http://ivoa.net/ns/voprov#"}, {"default": EX}],
+    ids=["prov-alias", "two-voprov", "default"],
+)
+def test_namespaces_that_alias_names_are_read_the_same(
+    prefixes: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = orjson.loads(provjson.dumps(kitchen_sink()))
+    content["prefix"].update(prefixes)
+    content["entity"]["ex:aliased"] = {
+        "p:type": {"$": "vp2:Parameter", "type": "xsd:QName"},
+        "vp2:role": "x",
+        "label": "y",
+    }
+    fast, statements_only, _slow = _read_both_ways(orjson.dumps(content), monkeypatch)
+    assert fast == statements_only

@@ -14,9 +14,11 @@ import orjson
 
 from ..model.document import Bundle, Document
 from ..model.ids import Literal, Namespaces, QName
-from ..model.w3c import TIME_KEYS, W3C_FORMAL, RawStatement, Statement, from_statements
+from ..model.records import Record
+from ..model.w3c import TIME_KEYS, W3C_FORMAL, RawStatement, Statement, from_statements, keyed_kinds
 from ..util import paused_gc
 from .errors import FormatError
+from .provjson_decoders import decoder
 from .typed_values import QNAME_TYPES, double_text, normalise_datatype, parse_datetime, typed_value
 
 __all__ = ["read_document"]
@@ -62,13 +64,17 @@ class _Names:
 class _Reader:
     """Reads one PROV-JSON container into statements (and voprov sections)."""
 
-    def __init__(self, text: bytes | str, namespaces: Namespaces, where: str) -> None:
+    def __init__(self, text: bytes | str, namespaces: Namespaces, where: str, *, keyed: bool = True) -> None:
         self.text = text
         self.names = _Names(namespaces)
         self.namespaces = namespaces
         #: Prefixes an identifier may use without further checks.
         self.prefixes = frozenset(namespaces) | {"prov", "xsd", "_"}
         self.where = where
+        #: Plans of the generated decoders (None: every record goes through statements).
+        self.keyed = keyed_kinds(namespaces) if keyed else None
+        #: How many records went through statements (0: ``out`` holds records only).
+        self.slow = 0
 
     # errors ---------------------------------------------------------------------
 
@@ -157,75 +163,82 @@ class _Reader:
 
     # statements -----------------------------------------------------------------
 
-    def statements(self, kind: str, group: Any, out: list[Statement | RawStatement]) -> None:
-        """Append the statements of one ``kind`` section to ``out``.
+    def statements(self, kind: str, group: Any, out: list[Statement | RawStatement | Record]) -> None:
+        """Append the records or statements of one ``kind`` section to ``out``.
 
-        The hot loop appends plain ``(kind, id, formal, attributes)`` tuples, which
-        :func:`~provarchive.model.w3c.from_statements` takes as statements (a tuple is
-        much cheaper to build); the careful paths append :class:`Statement` objects.
-
-        This loop is the hot path of reading, so it is written flat: formal arguments
-        are fetched by key (most records have no other attributes), an identifier's
-        prefix is checked with one set lookup, and anything unusual (a list of
-        records under one id, hadMember's list of members, an error) leaves the fast
-        path for :meth:`_record`.
+        With a plan for the kind (see :func:`~provarchive.model.w3c.keyed_kinds`), the
+        generated decoder of :mod:`.provjson_decoders` builds the records of common
+        shape itself and leaves the others to :meth:`statement`; without one, every
+        record goes through :meth:`statement`. Either way ``out`` keeps document order.
         """
         if type(group) is not dict:
             raise self.error(f"the {kind!r} section must be an object keyed by identifier; found {_short(group)}")
         plan = _Plan(kind)
-        formal_keys = plan.keys
-        id_positions = plan.id_positions
-        time_positions = plan.time_positions
-        n_formal = len(formal_keys)
-        mandatory = plan.mandatory
-        is_relation = plan.is_relation
-        # "p:" for every prefix p that needs no further check: str.startswith with a
-        # tuple tests them all in C without splitting the identifier (prefixes never
-        # hold a colon, so this is the same test as partitioning at the first colon)
         known = tuple(prefix + ":" for prefix in self.prefixes)
+        keyed = self.keyed.get(kind) if self.keyed is not None else None
+        if keyed is None:
+            for rid, body in group.items():
+                self.statement(plan, rid, body, out, known)
+            self.slow += len(group)
+            return
+
+        def slow(rid: str, body: Any) -> None:
+            self.slow += 1
+            self.statement(plan, rid, body, out, known)
+
+        read = decoder(kind, keyed)
+        read(group, out.append, slow, known, self.names.problem, self.attributes, self.names.good)
+
+    def statement(
+        self, plan: _Plan, rid: str, body: Any, out: list[Statement | RawStatement | Record], known: tuple[str, ...]
+    ) -> None:
+        """Append the statement(s) of one record to ``out`` (``known``: the ``"prefix:"``s
+        an identifier may start with unchecked).
+
+        Most records leave as a plain ``(kind, id, formal, attributes)`` tuple, which
+        :func:`~provarchive.model.w3c.from_statements` takes as a statement (a tuple is
+        much cheaper to build); anything unusual (a list of records under one id,
+        hadMember's list of members, an error) goes on to :meth:`_record`.
+        """
         check = self.check
-        fromisoformat = datetime.fromisoformat
-        attributes_of = self.attributes
-        append = out.append
-        for rid, body in group.items():
-            if not rid.startswith(known):
-                check(rid, rid, None)
-            if type(body) is not dict:
-                self._record_list(plan, rid, body, out)
+        if not rid.startswith(known):
+            check(rid, rid, None)
+        if type(body) is not dict:
+            self._record_list(plan, rid, body, out)
+            return
+        formal_keys = plan.keys
+        if not formal_keys:
+            out.append((plan.kind, rid, [], self.attributes(body, rid, plan.keyset) if body else []))
+            return
+        formal = list(map(body.get, formal_keys))
+        for i in plan.id_positions:
+            ref = formal[i]
+            if ref is None:
                 continue
-            if n_formal:
-                formal = list(map(body.get, formal_keys))
-                for i in id_positions:
-                    ref = formal[i]
-                    if ref is None:
-                        continue
-                    if type(ref) is str:
-                        if not ref.startswith(known):
-                            check(ref, rid, formal_keys[i])
-                    else:
-                        self._record(plan, rid, body, out)
-                        break
-                else:
-                    for i in time_positions:
-                        raw = formal[i]
-                        if raw is not None:
-                            if type(raw) is str and "T" in raw:
-                                try:
-                                    formal[i] = fromisoformat(raw)
-                                    continue
-                                except ValueError:
-                                    pass
-                            formal[i] = self.time(raw, rid, formal_keys[i])
-                    for i in mandatory:
-                        if formal[i] is None:
-                            raise self.error(f"a {kind} needs {formal_keys[i]}", rid, formal_keys[i])
-                    if len(body) > n_formal - formal.count(None):
-                        attributes = attributes_of(body, rid, plan.keyset)
-                    else:
-                        attributes = []
-                    append((kind, None if is_relation and rid.startswith("_:") else rid, formal, attributes))
+            if type(ref) is str:
+                if not ref.startswith(known):
+                    check(ref, rid, formal_keys[i])
             else:
-                append((kind, rid, [], attributes_of(body, rid, plan.keyset) if body else []))
+                self._record(plan, rid, body, out)
+                return
+        for i in plan.time_positions:
+            raw = formal[i]
+            if raw is not None:
+                if type(raw) is str and "T" in raw:
+                    try:
+                        formal[i] = datetime.fromisoformat(raw)
+                        continue
+                    except ValueError:
+                        pass
+                formal[i] = self.time(raw, rid, formal_keys[i])
+        for i in plan.mandatory:
+            if formal[i] is None:
+                raise self.error(f"a {plan.kind} needs {formal_keys[i]}", rid, formal_keys[i])
+        if len(body) > len(formal_keys) - formal.count(None):
+            attributes = self.attributes(body, rid, plan.keyset)
+        else:
+            attributes = []
+        out.append((plan.kind, None if plan.is_relation and rid.startswith("_:") else rid, formal, attributes))
 
     def attributes(self, body: dict[str, Any], rid: str, formal: frozenset[str]) -> list[tuple[str, Any]]:
         """The (name, value) attributes of a record's JSON object, formal keys excepted."""
@@ -250,7 +263,7 @@ class _Reader:
                 attributes.append((key, self.value(raw, rid, key)))
         return attributes
 
-    def _record_list(self, plan: _Plan, rid: str, content: Any, out: list[Statement | RawStatement]) -> None:
+    def _record_list(self, plan: _Plan, rid: str, content: Any, out: list[Statement | RawStatement | Record]) -> None:
         """Several statements sharing one identifier (a JSON list of objects)."""
         if type(content) is list and content and all(type(c) is dict for c in content):
             for body in content:
@@ -258,7 +271,9 @@ class _Reader:
         else:
             raise self.error(f"a record must be an object or a list of objects; found {_short(content)}", rid)
 
-    def _record(self, plan: _Plan, rid: str, body: dict[str, Any], out: list[Statement | RawStatement]) -> None:
+    def _record(
+        self, plan: _Plan, rid: str, body: dict[str, Any], out: list[Statement | RawStatement | Record]
+    ) -> None:
         """One record, the careful way (also handles hadMember's list of members)."""
         formal: list[Any] = [body.get(key) for key in plan.keys]
         members: list[Any] | None = None
@@ -399,8 +414,9 @@ def _read_container(
 ) -> None:
     from .provjson_voprov import VOPROV_SECTIONS, read_voprov_sections
 
-    reader = _Reader(text, namespaces, where)
-    statements: list[Statement | RawStatement] = []
+    # voprov's rewriting edits statements in place: it needs every record as a statement
+    reader = _Reader(text, namespaces, where, keyed=not voprov)
+    statements: list[Statement | RawStatement | Record] = []
     extra: dict[str, Any] = {}
     for section, group in content.items():
         if section == "prefix" or section == "bundle":
@@ -419,10 +435,12 @@ def _read_container(
                 column=column,
             )
     if voprov:  # voprov's rewriting edits statements in place: it needs Statement objects
-        objects = [st if isinstance(st, Statement) else Statement(*st) for st in statements]
+        objects = [st if isinstance(st, Statement) else Statement(*st) for st in statements]  # type: ignore[misc]
         read_voprov_sections(extra, reader, objects, target)
-    else:
+    elif reader.slow:
         from_statements(statements, namespaces, target)
+    else:  # the decoders built every record
+        target.extend(statements)  # type: ignore[arg-type]
 
 
 def read_document(data: bytes | str) -> Document:
