@@ -17,6 +17,7 @@ Usage::
     .venv/bin/python bench/serialize.py            # 10k and 100k records
     .venv/bin/python bench/serialize.py --quick    # 10k only
     .venv/bin/python bench/serialize.py --repeat 5 --sizes 1000,50000
+    .venv/bin/python bench/serialize.py --formats PROV-JSON   # one format only
 """
 
 from __future__ import annotations
@@ -148,6 +149,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement of ours (median)")
     parser.add_argument("--prov-repeat", type=int, default=3, help="runs per measurement of prov (median)")
     parser.add_argument("--sizes", default=None, help="comma-separated record counts (default 10000,100000)")
+    parser.add_argument(
+        "--formats", default=None, help="comma-separated formats to measure (default PROV-JSON,PROV-N,PROV-XML)"
+    )
     args = parser.parse_args(argv)
     sizes = [10_000] if args.quick else [int(s) for s in (args.sizes or "10000,100000").split(",")]
 
@@ -156,6 +160,12 @@ def main(argv: list[str] | None = None) -> None:
         ("PROV-N", "provarchive.formats.provn", "provn"),
         ("PROV-XML", "provarchive.formats.provxml", "xml"),
     ]
+    if args.formats:
+        wanted = {name.strip().upper() for name in args.formats.split(",")}
+        unknown = wanted - {fmt for fmt, _module, _prov in formats}
+        if unknown:
+            parser.error(f"unknown format(s): {', '.join(sorted(unknown))}")
+        formats = [entry for entry in formats if entry[0] in wanted]
     rows: list[Row] = []
     for size in sizes:
         doc = pipeline(size)
