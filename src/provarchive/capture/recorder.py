@@ -385,9 +385,12 @@ class RecordedActivity:
         if parts is None:
             extra = {desc_key: desc} if desc else {}
             parts = self._file_line_parts[kind, role, desc] = file_line_parts(kind, self.id, role, extra)
+        # the time as seconds with 6 decimals, cut from the integer clock: repr(time.time())
+        # costs 8 % of this method, and the document keeps microseconds either way
+        now = str(time.time_ns()).zfill(10)
         text = (
             f'{parts[0]}"{entity_id}","kind":"file","path":{json_string(path)},"size":{size:d},'
-            f'"mtime_ns":{mtime_ns:d},"hash":{{"status":"stat"}}}},"t":{time.time()!r}{parts[1]}'
+            f'"mtime_ns":{mtime_ns:d},"hash":{{"status":"stat"}}}},"t":{now[:-9]}.{now[-9:-3]}{parts[1]}'
         )
         try:
             line = text.encode("utf-8")
