@@ -87,11 +87,17 @@ class Backend:
         """A recursive walk from the ids in ``:start`` over ``lineage_edge``.
 
         ``direction`` "back" follows child → parent (ancestors), "forth" parent → child;
-        ``members`` also follows hadMember (collection → member going back). Returns rows
-        ``(id, depth)``, depth NULL unless ``limited``, in which case the walk stops at
-        ``:depth`` and gives each node its smallest depth. UNION (not UNION ALL) removes
-        duplicates, so diamonds are visited once and cycles end.
+        ``members`` also follows hadMember (collection → member going back). Returns one
+        row ``(ids, depths)``: two arrays (see :meth:`array_value`), depths NULL unless
+        ``limited``, in which case the walk stops at ``:depth`` and gives each node its
+        smallest depth. UNION (not UNION ALL) removes duplicates, so diamonds are visited
+        once and cycles end. One row instead of a row per node: the driver builds one
+        list instead of thousands of tuples (a third less client CPU).
         """
+        raise NotImplementedError
+
+    def array_value(self, value: Any) -> list[Any]:
+        """A Python list from an array the database returned (NULL, the empty aggregate, is [])."""
         raise NotImplementedError
 
     #: Whether :func:`.lineage.walk` goes level by level with :meth:`walk_step_sql` (a query
@@ -197,6 +203,9 @@ class SQLiteBackend(Backend):
     def id_param(self, ids: Sequence[str]) -> Any:
         return orjson.dumps(list(ids)).decode()
 
+    def array_value(self, value: Any) -> list[Any]:
+        return orjson.loads(value) if value else []
+
     def walk_step_sql(self, direction: str, *, members: bool) -> str:
         # CROSS JOIN keeps the frontier outside: one probe of the covering index per id;
         # the edge tables' neighbours are gathered as one JSON text (no row per neighbour)
@@ -220,7 +229,12 @@ class SQLiteBackend(Backend):
             for table, frm, to in walk_edges(direction, members)
         ]
         steps[-1] += " ORDER BY 1"
-        final = "SELECT id, min(depth) FROM walk GROUP BY id" if limited else "SELECT id, NULL FROM walk"
+        final = (
+            "SELECT json_group_array(id), json_group_array(depth) "
+            "FROM (SELECT id, min(depth) AS depth FROM walk GROUP BY id)"
+            if limited
+            else "SELECT json_group_array(id), NULL FROM walk"
+        )
         return (
             f"WITH RECURSIVE walk(id{depth_col}) AS (SELECT value{start_depth} FROM json_each(:start) "
             f"UNION {' UNION '.join(steps)}) {final}"
@@ -297,6 +311,9 @@ class PostgresBackend(Backend):
     def id_param(self, ids: Sequence[str]) -> Any:
         return list(ids)
 
+    def array_value(self, value: Any) -> list[Any]:
+        return value or []  # psycopg gives arrays as lists
+
     def walk_sql(self, direction: str, *, members: bool, limited: bool) -> str:
         # PostgreSQL allows one recursive reference: the edge tables are joined LATERAL,
         # which also pins the plan to index probes per walked node (a hash join would
@@ -308,7 +325,11 @@ class PostgresBackend(Backend):
         depth_col, start_depth, next_depth, guard = (
             (", depth", ", 0", ", w.depth + 1", " WHERE w.depth < :depth") if limited else ("", "", "", "")
         )
-        final = "SELECT id, min(depth) FROM walk GROUP BY id" if limited else "SELECT id, NULL FROM walk"
+        final = (
+            "SELECT array_agg(id), array_agg(depth) FROM (SELECT id, min(depth) AS depth FROM walk GROUP BY id) AS r"
+            if limited
+            else "SELECT array_agg(id), NULL FROM walk"
+        )
         return (
             f"WITH RECURSIVE walk(id{depth_col}) AS ("
             f"SELECT s{start_depth} FROM unnest(CAST(:start AS text[])) AS s "

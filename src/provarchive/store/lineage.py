@@ -108,9 +108,13 @@ def _walk_in_one_query(
     params: dict[str, Any] = {"start": backend.id_param(ids)}
     if depth is not None:
         params["depth"] = depth
-    # straight to the driver: a walk may return tens of thousands of rows, and SQLAlchemy's
-    # result machinery would cost more than the walk itself on small graphs
-    return dict(backend.fetch_raw(conn, sql, params))
+    # straight to the driver: SQLAlchemy's result machinery would cost more than the walk
+    # itself on small graphs
+    ((ids_reached, depths),) = backend.fetch_raw(conn, sql, params)
+    reached = backend.array_value(ids_reached)
+    if depth is None:
+        return dict.fromkeys(reached)
+    return dict(zip(reached, backend.array_value(depths), strict=True))
 
 
 def _walk_by_level(
