@@ -13,9 +13,9 @@ import os
 import stat as statmod
 
 try:  # CPython's built-in SHA-256 avoids importing hashlib (OpenSSL) on the fast path
-    from _sha256 import sha256 as _sha256
+    from _sha256 import sha256
 except ImportError:  # pragma: no cover
-    from hashlib import sha256 as _sha256
+    from hashlib import sha256
 
 from .events import SpoolWriter
 
@@ -37,6 +37,7 @@ __all__ = [
     "STAT",
     "FITS_SUFFIXES",
     "is_clean_absolute",
+    "sha256",
 ]
 
 
@@ -48,11 +49,11 @@ def file_entity_id(path: str, size: int, mtime_ns: int) -> str:
     is a new entity.
     """
     text = f"{path}\0{size}\0{mtime_ns}".encode("utf-8", "surrogateescape")
-    return "pa:file-" + _sha256(text).hexdigest()[:40]
+    return "pa:file-" + sha256(text).hexdigest()[:40]
 
 
 def digest_id(kind: str, text: str) -> str:
-    return f"pa:{kind}-" + _sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:40]
+    return f"pa:{kind}-" + sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:40]
 
 
 #: Hash records without a digest (shared: events are encoded, never mutated).
@@ -212,7 +213,7 @@ class EntityBuilder:
         manifest: list[list[Any]] = []
         total = 0
         statuses: set[str] = set()
-        listing = _sha256()
+        listing = sha256()
         for path in files:
             try:
                 st = os.stat(path)
