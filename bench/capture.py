@@ -187,14 +187,28 @@ def bench_recording(repeats: int, workdir: Path, ctapipe_python: str | None, rou
             samples.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
 
+    many_cpu: list[float] = []
+
+    def record_ours_many(count: int) -> None:
+        """The same files given as two lists (``used_many``/``generated_many``): batched writes."""
+        for _ in range(count):
+            spool = workdir / f"spool-{next(spools)}.jsonl"
+            start_cpu = time.process_time()
+            with activity("bench", spool=spool, hash="stat") as act:
+                act.used_many(inputs, role="input")
+                act.generated_many(outputs, role="output")
+            many_cpu.append(time.process_time() - start_cpu)
+
     have_ctapipe = bool(ctapipe_python and Path(ctapipe_python).is_file())
     peers: dict[str, list[float]] = {}
     version = None
     per_round = max(1, -(-repeats // rounds))
     record_ours(1)  # warm-up, not counted
-    del samples[:], cpu[:]
+    record_ours_many(1)
+    del samples[:], cpu[:], many_cpu[:]
     for _ in range(rounds):
         record_ours(per_round)
+        record_ours_many(per_round)
         if have_ctapipe:
             for add_meta in (False, True):
                 arguments = workdir / "ctapipe-args.json"
@@ -221,6 +235,7 @@ def bench_recording(repeats: int, workdir: Path, ctapipe_python: str | None, rou
     result: dict[str, object] = {
         "provarchive ms": _median_ms(samples),
         "provarchive cpu ms": _median_ms(cpu),
+        "provarchive used_many/generated_many cpu ms": _median_ms(many_cpu),
         "environment (once per process) cpu ms": _median_ms(environment),
         "compile spool to document ms": compile_ms,
         "records in document": compiled.count(),

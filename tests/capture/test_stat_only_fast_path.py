@@ -169,3 +169,48 @@ def test_recording_before_start_is_refused_on_both_paths(tmp_path: Path) -> None
     for target in (str(sample), str(tmp_path / "missing.dat")):
         with pytest.raises(RuntimeError, match="is not started"):
             act.used(target)
+
+
+def test_used_many_and_generated_many_write_what_one_call_per_file_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same lines in the same order, fallbacks included; plain files batched per BATCH_EVENTS."""
+    from provarchive.capture import recorder
+
+    targets = _targets(tmp_path)
+    inputs = [target for kind, target, _, _ in targets if kind == "used"]
+    outputs = [target for kind, target, _, _ in targets if kind == "generated"]
+    monkeypatch.chdir(tmp_path)
+
+    def record(spool: Path, many: bool) -> tuple[list[str | None], int]:
+        (tmp_path / "data" / "later.dat").unlink(missing_ok=True)
+        writes = 0
+        write_line = recorder.SpoolWriter.write_line
+
+        def counting(self: recorder.SpoolWriter, data: bytes) -> None:
+            nonlocal writes
+            writes += 1
+            write_line(self, data)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(recorder, "BATCH_EVENTS", 4)  # so that a batch is pending at a fallback
+            patch.setattr(recorder.SpoolWriter, "write_line", counting)
+            act = RecordedActivity("calibrate", spool=spool, hash="stat", environment=False, id=ACTIVITY_ID)
+            with act:
+                if many:
+                    ids = [*act.used_many(inputs, "raw"), *act.generated_many(outputs, "dl1")]
+                else:
+                    ids = [*(act.used(t, "raw") for t in inputs), *(act.generated(t, "dl1") for t in outputs)]
+                later = tmp_path / "data" / "later.dat"
+                later.write_bytes(b"late")
+                os.utime(later, ns=(LATER_MTIME_NS, LATER_MTIME_NS))
+        return ids, writes
+
+    many_ids, many_writes = record(tmp_path / "many.jsonl", True)
+    single_ids, single_writes = record(tmp_path / "single.jsonl", False)
+    assert many_ids == single_ids
+    assert _file_lines(tmp_path / "many.jsonl") == _file_lines(tmp_path / "single.jsonl")
+    assert many_writes < single_writes
+    strict = RecordedActivity("strict", spool=tmp_path / "s.jsonl", description=_description(), environment=False)
+    with strict as act, pytest.raises(ValueError, match="not an input role"):
+        act.used_many(inputs, "unknown")

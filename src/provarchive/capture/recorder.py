@@ -70,6 +70,9 @@ __all__ = [
     "PARENT_ENV",
 ]
 
+#: used_many/generated_many write their plain-file events in one write(2) per this many (~80 KiB).
+BATCH_EVENTS = 256
+
 SPOOL_ENV = "PROVARCHIVE_SPOOL"
 PARENT_ENV = "PROVARCHIVE_PARENT_ACTIVITY"
 
@@ -310,8 +313,13 @@ class RecordedActivity:
             entity_id = self._record_stat_only_file("used", target, role, "usage_desc", usage_desc)
             if entity_id is not None:
                 return entity_id
+        return self._used_entity(target, role, hash, name, usage_desc)
+
+    def _used_entity(
+        self, target: str | os.PathLike[str], role: str | None, hash: str | None, name: str | None, desc: str | None
+    ) -> str:
         entity = self._entities.entity(target, role, hash, name)
-        self._emit_io("used", entity, role, "usage_desc", usage_desc)
+        self._emit_io("used", entity, role, "usage_desc", desc)
         return str(entity["id"])
 
     def generated(
@@ -333,12 +341,69 @@ class RecordedActivity:
             entity_id = self._record_stat_only_file("generated", target, role, "generation_desc", generation_desc)
             if entity_id is not None:
                 return entity_id
+        return self._generated_entity(target, role, hash, name, generation_desc)
+
+    def _generated_entity(
+        self, target: str | os.PathLike[str], role: str | None, hash: str | None, name: str | None, desc: str | None
+    ) -> str | None:
         entity = self._entities.entity(target, role, hash, name)
         if entity.get("hash") == MISSING:  # declared before it is written: recorded at the end
             self._pending_outputs[entity["path"]] = (role, hash)
             return None
-        self._emit_generated(entity, role, generation_desc)
+        self._emit_generated(entity, role, desc)
         return str(entity["id"])
+
+    def used_many(self, targets: Iterable[str | os.PathLike[str]], role: str | None = None) -> list[str]:
+        """Record several inputs with one role, as :meth:`used` does for each; their ids.
+
+        Plain files recorded with stat only (the bulk case) reach the spool in one
+        ``write(2)`` per :data:`BATCH_EVENTS` events instead of one each, in call order.
+        They are written before the call returns, so everything recorded by the time the
+        pipeline moves on survives a kill, as with :meth:`used`; a kill during the call
+        may lose some of that call's events.
+        """
+        usage_desc = self._roles.check("usage", role) if self._roles.declares_roles else None
+        ids = self._record_many("used", targets, role, "usage_desc", usage_desc)
+        return ids  # type: ignore[return-value]  # an input always has an id, never None
+
+    def generated_many(self, targets: Iterable[str | os.PathLike[str]], role: str | None = None) -> list[str | None]:
+        """Record several outputs with one role, as :meth:`generated` does for each; their ids.
+
+        Written as by :meth:`used_many`. A path that does not exist yet is recorded when
+        the activity ends, and its id in the returned list is ``None``.
+        """
+        generation_desc = self._roles.check("generation", role) if self._roles.declares_roles else None
+        return self._record_many("generated", targets, role, "generation_desc", generation_desc)
+
+    def _record_many(
+        self,
+        kind: str,
+        targets: Iterable[str | os.PathLike[str]],
+        role: str | None,
+        desc_key: str,
+        desc: str | None,
+    ) -> list[str | None]:
+        generic = self._used_entity if kind == "used" else self._generated_entity
+        batch: list[bytes] = []
+        ids: list[str | None] = []
+        for target in targets:
+            entity_id = None
+            if self._entities.stat_only:
+                entity_id = self._record_stat_only_file(kind, target, role, desc_key, desc, batch)
+            if entity_id is None:
+                self._write_batch(batch)  # the generic event goes after those before it
+                entity_id = generic(target, role, None, None, desc)
+            elif len(batch) >= BATCH_EVENTS:
+                self._write_batch(batch)
+            ids.append(entity_id)
+        self._write_batch(batch)
+        return ids
+
+    def _write_batch(self, batch: list[bytes]) -> None:
+        if batch:
+            assert self._writer is not None  # a line in the batch means the writer was there
+            self._writer.write_line(b"".join(batch))
+            batch.clear()
 
     def _emit_generated(self, entity: dict[str, Any], role: str | None, generation_desc: str | None) -> None:
         self._emit_io("generated", entity, role, "generation_desc", generation_desc)
@@ -355,7 +420,13 @@ class RecordedActivity:
         self._writer.write(event)
 
     def _record_stat_only_file(
-        self, kind: str, target: str | os.PathLike[str], role: str | None, desc_key: str, desc: str | None
+        self,
+        kind: str,
+        target: str | os.PathLike[str],
+        role: str | None,
+        desc_key: str,
+        desc: str | None,
+        batch: list[bytes] | None = None,
     ) -> str | None:
         """Record an existing plain file under a stat-only policy; its entity id, or ``None``.
 
@@ -366,7 +437,8 @@ class RecordedActivity:
         :meth:`_emit_io` writes for ``EntityBuilder.entity``'s record (checked by
         tests/capture/test_stat_only_fast_path.py). ``None`` sends everything this does
         not handle to the generic path: URLs and entity ids, missing paths, directories,
-        FITS files (their checksums are read), undecodable names.
+        FITS files (their checksums are read), undecodable names. With ``batch`` the
+        line is appended to it instead of written (see :meth:`used_many`).
         """
         if type(target) is str:
             if "://" in target:
@@ -406,10 +478,15 @@ class RecordedActivity:
         try:
             line = text.encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates (an undecodable name): encode() escapes them
+            if batch:
+                self._write_batch(batch)
             entity = {"id": entity_id, "kind": "file", "path": path, "size": size, "mtime_ns": mtime_ns, "hash": STAT}
             self._emit_io(kind, entity, role, desc_key, desc)
             return entity_id
-        writer.write_line(line)
+        if batch is None:
+            writer.write_line(line)
+        else:
+            batch.append(line)
         return entity_id
 
     def _resolve_pending_outputs(self) -> None:
