@@ -290,3 +290,136 @@ def test_corpus_reads_exactly_as_prov_reads_it(conformance: Path) -> None:
         assert differences(provxml.loads(data), provxml.loads(theirs.serialize(format="xml"))) == ([], []), path
         compared += 1
     assert compared > 200
+
+
+# ---------------------------------------------------------- line reader against the tree
+
+
+def _read_both_ways(data: bytes) -> list[tuple]:
+    """What the line reader (through ``loads``) and lxml's tree make of ``data``: the
+    document as PROV-JSON plus classes by id, or the error with its line."""
+    from provarchive.formats import provjson
+
+    from .test_provjson import classes_by_id
+
+    results = []
+    for read in (provxml.loads, provxml._loads_tree):
+        try:
+            doc = read(data)
+        except FormatError as error:
+            results.append(("error", type(error), str(error), error.line))
+        else:
+            results.append(("read", provjson.dumps(doc), classes_by_id(doc)))
+    return results
+
+
+def test_canonical_documents_read_line_by_line_as_the_tree_reads_them() -> None:
+    from provarchive.examples import kitchen_sink, pipeline
+
+    from .test_provjson import typed_document
+
+    for doc in (pipeline(300), kitchen_sink(), typed_document()):
+        data = provxml.dumps(doc)
+        # the line reader takes every document without bundles
+        assert (provxml._read_canonical(data) is not None) == (not doc.bundles)
+        fast, tree = _read_both_ways(data)
+        assert fast == tree
+        assert fast[0] == "read"
+
+
+HEAD = (
+    "<?xml version='1.0' encoding='UTF-8'?>\n<prov:document xmlns:prov=\"http://www.w3.org/ns/prov#\""
+    ' xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    ' xmlns:ex="http://example.org/">\n'
+)
+
+#: Record bodies the line reader must read exactly as the tree, or leave to it.
+LINE_CASES = {
+    "text with > and quotes": '<prov:entity prov:id="ex:e">\n<prov:label>a > b "q" c/></prov:label>\n</prov:entity>',
+    "id holding >": '<prov:entity prov:id="ex:a>b"/>',
+    "empty value": '<prov:entity prov:id="ex:e">\n    <ex:v></ex:v>\n</prov:entity>',
+    "typed and language values": (
+        '<prov:entity prov:id="ex:e">\n<ex:i xsi:type="xsd:int">7</ex:i>\n<ex:l xml:lang="en">hi</ex:l>\n'
+        '<ex:q xsi:type="xsd:QName">ex:other</ex:q>\n<ex:b xml:lang="fr" xsi:type="xsd:string">oui</ex:b>\n'
+        '<ex:t xsi:type="ex:T">x</ex:t>\n</prov:entity>'
+    ),
+    "blank lines": '\n<prov:entity prov:id="ex:e">\n\n<prov:label>x</prov:label>\n\n</prov:entity>\n\n',
+    "subtype elements": (
+        '<prov:plan prov:id="ex:p"/>\n<prov:person prov:id="ex:ann">\n<prov:label>Ann</prov:label>\n</prov:person>'
+    ),
+    "members": (
+        '<prov:hadMember>\n<prov:collection prov:ref="ex:c"/>\n<prov:entity prov:ref="ex:a"/>\n'
+        '<prov:entity prov:ref="ex:b"/>\n</prov:hadMember>'
+    ),
+    "relation with id and time": (
+        '<prov:used prov:id="ex:u">\n<prov:activity prov:ref="ex:a"/>\n<prov:entity prov:ref="ex:e"/>\n'
+        "<prov:time>2024-01-01T00:00:01.5+01:00</prov:time>\n<prov:role>in</prov:role>\n</prov:used>"
+    ),
+    "empty relation": "<prov:wasInformedBy/>",
+    "unprefixed element": '<prov:entity prov:id="ex:e">\n<v>1</v>\n</prov:entity>',
+    "escaped local name": '<prov:entity prov:id="ex:e">\n<ex:a_x0020_b>1</ex:a_x0020_b>\n</prov:entity>',
+    "comment": '<!-- c -->\n<prov:entity prov:id="ex:e"/>',
+    "reference": '<prov:entity prov:id="ex:e">\n<prov:label>a &amp; b</prov:label>\n</prov:entity>',
+    "cdata": '<prov:entity prov:id="ex:e">\n<prov:label><![CDATA[x]]></prov:label>\n</prov:entity>',
+    "two records on a line": '<prov:entity prov:id="ex:e"/><prov:entity prov:id="ex:f"/>',
+    "value on two lines": '<prov:entity prov:id="ex:e">\n<prov:label>a\nb</prov:label>\n</prov:entity>',
+    "value over lines, indented": '<prov:entity prov:id="ex:e">\n  <ex:v>a\n    b\n  </ex:v>\n</prov:entity>',
+    "unclosed value over lines": '<prov:entity prov:id="ex:e">\n<ex:v>a\n<ex:w>b</ex:w>\n</prov:entity>',
+    "spaces in tags": '<prov:entity  prov:id="ex:e" >\n<prov:label >x</prov:label >\n</prov:entity>',
+    "single quotes": "<prov:entity prov:id='ex:e'/>",
+    "time with a type": (
+        '<prov:activity prov:id="ex:a">\n<prov:startTime xsi:type="xsd:dateTime">2024-01-01T00:00:00Z'
+        "</prov:startTime>\n</prov:activity>"
+    ),
+    "end-of-day time": (
+        '<prov:activity prov:id="ex:a">\n<prov:startTime>2024-01-01T24:00:00Z</prov:startTime>\n</prov:activity>'
+    ),
+    "bundle": '<prov:bundleContent prov:id="ex:b">\n<prov:entity prov:id="ex:e"/>\n</prov:bundleContent>',
+    # bad documents: the tree's error
+    "nested value": '<prov:entity prov:id="ex:e">\n<ex:v><ex:w>1</ex:w></ex:v>\n</prov:entity>',
+    "bad time": '<prov:activity prov:id="ex:a">\n<prov:startTime>soon</prov:startTime>\n</prov:activity>',
+    "reference as text": "<prov:used>\n<prov:activity>ex:a</prov:activity>\n</prov:used>",
+    "unknown prov element": '<prov:thing prov:id="ex:e"/>',
+    "undeclared prefix": '<prov:entity prov:id="ex:e">\n<zz:v>1</zz:v>\n</prov:entity>',
+    "unterminated attribute": '<prov:entity prov:id=">\n</prov:entity>',
+    "no quotes": "<prov:entity prov:id=>\n</prov:entity>",
+    "quote glued to the tag": '<prov:used"x">\n</prov:used>',
+    "< in an id": '<prov:entity prov:id="ex:<e"/>',
+    "< in a reference": '<prov:used>\n<prov:activity prov:ref="ex:<a"/>\n</prov:used>',
+    "unclosed record": '<prov:entity prov:id="ex:e">\n<prov:label>x</prov:label>',
+    "mismatched closing tag": '<prov:entity prov:id="ex:e">\n<prov:label>x</prov:labels>\n</prov:entity>',
+    "control character": '<prov:entity prov:id="ex:e">\n<prov:label>bell \x07</prov:label>\n</prov:entity>',
+}
+
+
+#: The cases the line reader reads itself (the others it leaves to the tree).
+LINE_READ = {
+    "text with > and quotes",
+    "id holding >",
+    "empty value",
+    "typed and language values",
+    "blank lines",
+    "subtype elements",
+    "members",
+    "relation with id and time",
+    "empty relation",
+    "unprefixed element",
+    "escaped local name",
+    "value on two lines",
+    "value over lines, indented",
+}
+
+
+@pytest.mark.parametrize("name", LINE_CASES)
+@pytest.mark.parametrize("tail", ["</prov:document>\n", "</prov:document>"])
+def test_line_reader_reads_or_leaves_each_layout_as_the_tree(name: str, tail: str) -> None:
+    data = f"{HEAD}{LINE_CASES[name]}\n{tail}".encode()
+    fast, tree = _read_both_ways(data)
+    assert fast == tree
+    assert (provxml._read_canonical(data) is not None) == (name in LINE_READ)
+
+
+def test_text_after_the_root_is_the_tree_s_error() -> None:
+    data = f'{HEAD}<prov:entity prov:id="ex:e"/>\n</prov:document>\nmore\n'.encode()
+    fast, tree = _read_both_ways(data)
+    assert fast == tree and fast[0] == "error"

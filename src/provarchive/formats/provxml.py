@@ -30,13 +30,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
 from ..model import Bundle, Document
 from ..model.ids import PROV, VOPROV, XSD, XSI, Namespaces, QName
-from ..model.w3c import TIME_KEYS, W3C_FORMAL, Statement, from_statements, to_statements
+from ..model.w3c import TIME_KEYS, W3C_FORMAL, RawStatement, Statement, from_statements, to_statements
 from ..util import paused_gc
 from .errors import FormatError, UnsafeInputError
 from .provxml_voprov import is_voprov_document
@@ -476,12 +476,28 @@ class _Reader:
             raise FormatError(
                 "attribute values must be text, not nested elements", format=FORMAT, line=child.sourceline
             )
-        text = child.text or ""
-        lang = child.get(_XML_LANG)
-        xsi = child.get(_XSI_TYPE)
+        nsmap = child.nsmap
+        return self.typed(
+            child.text or "",
+            child.get(_XSI_TYPE),
+            child.get(_XML_LANG),
+            nsmap,
+            nsmap if self.nested else self.root_map,
+            target,
+        )
+
+    def typed(
+        self,
+        text: str,
+        xsi: str | None,
+        lang: str | None,
+        nsmap: dict[str | None, str],
+        value_nsmap: dict[str | None, str],
+        target: Namespaces,
+    ) -> Any:
+        """The value of a text with its ``xsi:type`` and ``xml:lang`` (names resolved in ``nsmap``)."""
         datatype = None
         if xsi is not None:
-            nsmap = child.nsmap
             datatype = self.qname(xsi, nsmap, target)
             prefix, sep, local = xsi.strip().partition(":")
             uri = nsmap.get(prefix if sep else None)
@@ -491,17 +507,35 @@ class _Reader:
                 datatype = "prov:" + local
         value = from_lexical(text, datatype, lang)
         if type(value) is QName:
-            return QName(self.qname(value, child.nsmap if self.nested else self.root_map, target))
+            return QName(self.qname(value, value_nsmap, target))
         return value
 
 
 def loads(data: bytes | str, **_options: Any) -> Document:
-    """Read PROV-XML; raises :class:`FormatError` (with line and column) on bad input."""
-    root = parse_xml(data)
+    """Read PROV-XML; raises :class:`FormatError` (with line and column) on bad input.
+
+    A document in the layout we and prov write is read line by line
+    (:func:`_read_canonical`); any other, and any bad one, by lxml's tree.
+    """
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    # Namespaces declared below the root need per-element resolution (slower path).
+    if not _namespaces_below_root(raw):
+        doc = _loads_canonical(raw)
+        if doc is not None:
+            return doc
+    return _loads_tree(data)
+
+
+def _namespaces_below_root(raw: bytes) -> bool:
+    """True if namespaces may be declared below the root (they need resolving per element)."""
     head_end = raw.find(b">", raw.find(b"document")) + 1
-    nested = raw.find(b"xmlns", head_end) != -1
+    return raw.find(b"xmlns", head_end) != -1
+
+
+def _loads_tree(data: bytes | str) -> Document:
+    """Read PROV-XML through lxml's tree: any layout, namespaces anywhere, bundles, errors."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    nested = _namespaces_below_root(raw)
+    root = parse_xml(data)
     if root.tag != f"{_P}document":
         if not is_voprov_document(root):
             raise FormatError(
@@ -528,6 +562,265 @@ def loads(data: bytes | str, **_options: Any) -> Document:
     if sum(1 for _el in root.iter(tag=etree.Element)) != reader.elements_seen:
         _refuse_nested_values(root)
     return doc
+
+
+# ------------------------------------------------------------- read: the canonical layout
+
+#: XML declarations the fast path accepts on the first line (ours and prov's).
+_DECLARATIONS = {
+    "<?xml version='1.0' encoding='UTF-8'?>": False,
+    '<?xml version="1.0" encoding="UTF-8"?>': False,
+    "<?xml version='1.0' encoding='ASCII'?>": True,  # True: the bytes must then be ASCII
+}
+#: Bytes that send a document to lxml: references, and the carriage returns, tabs (which
+#: XML normalises) and other control characters (which XML 1.0 forbids).
+_UNUSUAL_BYTES = bytes(range(32)).replace(b"\n", b"") + b"&"
+
+
+def _plain_text(raw: bytes) -> bool:
+    """True if ``raw`` (after its first line) holds only elements and plain text.
+
+    No reference, comment, CDATA section, processing instruction or DOCTYPE, no
+    carriage return, tab or control character, no U+FFFE or U+FFFF: what the line
+    reader needs in order not to parse any of them. Rare single bytes are searched
+    first; a search for a two-byte sequence starting with ``<`` is 20 times slower.
+    """
+    if len(raw.translate(None, _UNUSUAL_BYTES)) != len(raw):
+        return False
+    body = raw.find(b"\n") + 1
+    if raw.find(b"!", body) >= 0 and raw.find(b"<!", body) >= 0:
+        return False
+    if raw.find(b"?", body) >= 0 and raw.find(b"<?", body) >= 0:
+        return False
+    if raw.find(b"]", body) >= 0 and raw.find(b"]]>", body) >= 0:
+        return False
+    return raw.find(b"\xef") < 0 or (raw.find(b"\xef\xbf\xbe") < 0 and raw.find(b"\xef\xbf\xbf") < 0)
+
+
+#: An element name the fast path reads (a plain ASCII QName: lxml agrees it is one).
+_PLAIN_TAG = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_.\-]*:)?[A-Za-z_][A-Za-z0-9_.\-]*")
+
+
+class _NotCanonical(Exception):
+    """The fast path met something it does not read; lxml reads the document instead."""
+
+
+def _loads_canonical(raw: bytes) -> Document | None:
+    """The document if ``raw`` is in the canonical layout (see :func:`_read_canonical`), else None."""
+    with paused_gc():
+        canonical = _read_canonical(raw)
+        if canonical is None:
+            return None
+        reader, statements = canonical
+        return _build(statements, reader.doc_ns, None)  # type: ignore[arg-type]
+
+
+def _read_canonical(raw: bytes) -> tuple[_Reader, list[RawStatement]] | None:
+    """The statements of a PROV-XML document in the layout we and prov write, or None.
+
+    The layout: one element per line, namespaces declared on the root only, records
+    directly in it (no bundles), each child a ``prov:ref`` element or a text value
+    (which may go on over lines). Reading it line by line with ``str`` methods is
+    faster than lxml's tree, whose Python proxy per element is most of the cost. The
+    bytes are first checked for references, comments, CDATA, control characters and
+    carriage returns (:func:`_plain_text`), and every line is checked in full, so a
+    document read here is well formed and means what lxml would read; anything else
+    returns None (or raises :class:`_NotCanonical` inside) and the caller reads the
+    document with lxml, whose errors carry line numbers.
+    """
+    if not _plain_text(raw):
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = text.split("\n")
+    first = 0
+    if lines[0] in _DECLARATIONS:
+        if _DECLARATIONS[lines[0]] and not text.isascii():
+            return None
+        first = 1
+    head = lines[first] if len(lines) > first else ""
+    if not head.startswith("<prov:document ") or head.count("<") != 1 or not head.endswith('">'):
+        return None
+    try:
+        root = etree.fromstring(f"{head}</prov:document>", _parser())
+    except etree.XMLSyntaxError:
+        return None
+    nsmap = root.nsmap
+    if root.tag != f"{_P}document" or nsmap.get("prov") != PROV or nsmap.get("xsi", XSI) != XSI:
+        return None
+    reader = _Reader(root, nested_namespaces=False)
+    try:
+        statements = _CanonicalLines(reader).read(lines, first + 1)
+    except _NotCanonical:
+        return None
+    return reader, statements
+
+
+class _RecordShape(NamedTuple):
+    """What the line reader knows about one record element (``prov:used``, ``prov:plan``, ...)."""
+
+    kind: str
+    implied: str | None  # the prov:type a subtype element implies
+    formal_tags: dict[str, tuple[int, bool]]  # ``prov:local`` → (position, is a time)
+    n_formal: int
+    refs: dict[str, int]  # ``<prov:local prov:ref=`` → position (-1: a member of hadMember)
+    closing: str  # ``</prov:kind>``
+
+
+class _CanonicalLines:
+    """The line reader of :func:`_read_canonical` (one instance per document).
+
+    Lines are cut at their double quotes (``<prov:entity prov:ref=`` | ``ex:e`` | ``/>``)
+    or at their first ``>`` (``<prov:label`` | ``text</prov:label>``) and the pieces
+    looked up in tables made once: a line is a handful of ``str`` operations.
+    """
+
+    def __init__(self, reader: _Reader) -> None:
+        self.reader = reader
+        self.nsmap = reader.root_map
+        #: ``<prov:kind`` → its shape; and ``<prov:kind prov:id=`` for elements with an id.
+        self.openings: dict[str, _RecordShape] = {}
+        self.id_openings: dict[str, _RecordShape] = {}
+        for tag, (kind, implied, formal, n) in _RECORD_TAGS.items():
+            name = f"prov:{tag[len(_P) :]}"
+            formal_tags = {f"prov:{key[len(_P) :]}": hit for key, hit in formal.items()}
+            refs = {f"<{key} prov:ref=": i for key, (i, is_time) in formal_tags.items() if not is_time}
+            if kind == "hadMember":
+                refs["<prov:entity prov:ref="] = -1
+            shape = _RecordShape(kind, implied, formal_tags, n, refs, f"</{name}>")
+            self.openings[f"<{name}"] = self.id_openings[f"<{name} prov:id="] = shape
+        #: ``<name [xml:lang="l"] [xsi:type="t"]`` of a value element → (attribute name,
+        #: xsi:type, xml:lang, closing tag); filled as met.
+        self.values: dict[str, tuple[str, str | None, str | None, str]] = {}
+
+    def value_tag(self, head: str) -> tuple[str, str | None, str | None, str]:
+        """What the opening tag ``head`` (without its ``>``) of a value element stands for."""
+        if head[:1] != "<":
+            raise _NotCanonical(head)
+        name, _space, rest = head[1:].partition(" ")
+        lang = xsi = None
+        if rest.startswith('xml:lang="'):
+            end = rest.find('"', 10)
+            if end < 0:
+                raise _NotCanonical(head)
+            lang, rest = rest[10:end], rest[end + 1 :]
+            if rest:
+                if rest[0] != " ":
+                    raise _NotCanonical(head)
+                rest = rest[1:]
+        if rest.startswith('xsi:type="') and len(rest) > 10 and rest.endswith('"'):
+            xsi, rest = rest[10:-1], ""
+        if rest or not _PLAIN_TAG.fullmatch(name) or '"' in (xsi or "") or "<" in (lang or "") + (xsi or ""):
+            raise _NotCanonical(head)
+        if xsi is not None and "xsi" not in self.nsmap:
+            raise _NotCanonical(head)
+        prefix: str | None
+        prefix, colon, local = name.partition(":")
+        if not colon:
+            prefix, local = None, name
+        uri = self.nsmap.get(prefix)
+        if colon and (uri is None or prefix == "xml"):
+            raise _NotCanonical(head)
+        if uri == PROV:
+            key = "prov:" + local  # as the tree reader spells PROV terms
+        else:
+            key = self.reader.key(f"{{{uri}}}{local}" if uri else local, prefix, self.reader.doc_ns)
+        known = self.values[head] = (key, xsi, lang, f"</{name}>")
+        return known
+
+    def read(self, lines: list[str], start: int) -> list[RawStatement]:
+        """The statements on ``lines[start:]``, up to ``</prov:document>`` and blank lines."""
+        reader = self.reader
+        target = reader.doc_ns
+        nsmap = self.nsmap
+        openings = self.openings
+        id_openings = self.id_openings
+        value_tags = self.values
+        value_tag = self.value_tag
+        out: list[RawStatement] = []
+        append = out.append
+        rest_of_lines = iter(lines[start:])
+        for raw in rest_of_lines:
+            line = raw.lstrip(" ")
+            if not line:
+                continue
+            ident = None
+            parts = line.split('"')
+            if len(parts) == 1:  # <prov:used> or <prov:used/>
+                empty = line.endswith("/>")
+                shape = openings.get(line[: -2 if empty else -1])
+                if shape is None or line[-1] != ">" or " " in line:
+                    if line == "</prov:document>":
+                        if any(rest.strip(" ") for rest in rest_of_lines):
+                            raise _NotCanonical("text after the root")
+                        return out
+                    raise _NotCanonical(line)  # bundles, unknown elements, other prefixes
+            else:  # <prov:entity prov:id="ex:e"> or .../>
+                shape = id_openings.get(parts[0])
+                if shape is None or len(parts) != 3 or parts[2] not in (">", "/>") or "<" in parts[1]:
+                    raise _NotCanonical(line)
+                empty = parts[2] == "/>"
+                ident = parts[1]
+            kind = shape.kind
+            formal: list[Any] = [None] * shape.n_formal
+            attrs: list[tuple[str, Any]] = [("prov:type", QName(shape.implied))] if shape.implied else []
+            members: list[str] = []
+            if not empty:
+                closing = shape.closing
+                refs = shape.refs
+                formal_tags = shape.formal_tags
+                for raw in rest_of_lines:
+                    line = raw.lstrip(" ")
+                    if line == closing:
+                        break
+                    if line[-2:] == "/>":  # <prov:entity prov:ref="ex:e"/>
+                        parts = line.split('"')
+                        where = refs.get(parts[0])
+                        if where is None or len(parts) != 3 or parts[2] != "/>" or "<" in parts[1]:
+                            raise _NotCanonical(line)
+                        if where < 0:
+                            members.append(parts[1])
+                        else:
+                            formal[where] = parts[1]
+                        continue
+                    if not line:
+                        continue
+                    head, _gt, text = line.partition(">")  # <name ...> value </name>
+                    key, xsi, lang, closing_tag = value_tags.get(head) or value_tag(head)
+                    if not text.endswith(closing_tag):  # a value over several lines
+                        pieces = [text]
+                        for raw in rest_of_lines:
+                            pieces.append(raw)
+                            if raw.endswith(closing_tag):
+                                break
+                        else:
+                            raise _NotCanonical(line)
+                        text = "\n".join(pieces)
+                    value = text[: len(text) - len(closing_tag)]
+                    if "<" in value:
+                        raise _NotCanonical(line)
+                    hit = formal_tags.get(key)
+                    if hit is not None:
+                        if not hit[1] or xsi is not None or lang is not None:
+                            raise _NotCanonical(line)  # a reference written as text, a typed time
+                        try:
+                            formal[hit[0]] = parse_datetime(value)
+                        except ValueError:
+                            raise _NotCanonical(line) from None
+                    elif xsi is None and lang is None:
+                        attrs.append((key, value))
+                    else:
+                        attrs.append((key, reader.typed(value, xsi, lang, nsmap, nsmap, target)))
+                else:
+                    raise _NotCanonical("unclosed record")
+            if kind == "hadMember":
+                for member in members or (None,):
+                    append((kind, ident, [formal[0], member], list(attrs)))
+            else:
+                append((kind, ident, formal, attrs))
+        raise _NotCanonical("no </prov:document>")
 
 
 _BUNDLE_TEST = "self::prov:bundleContent or self::prov:bundle"
