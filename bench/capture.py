@@ -132,6 +132,7 @@ def _faithful_ctapipe(inputs: list[str], outputs: list[str], repeats: int) -> li
         for key, paths in (("input", inputs), ("output", outputs)):
             for path in paths:
                 url = os.path.abspath(path)
+                meta: dict[str, Any] | None
                 try:
                     with open(url, "rb") as handle:
                         meta = None if not handle.read(2880).startswith(b"SIMPLE") else {}
@@ -158,7 +159,8 @@ def bench_recording(repeats: int, workdir: Path, ctapipe_python: str | None, rou
 
     files = workdir / "files"
     files.mkdir()
-    inputs, outputs = [], []
+    inputs: list[str] = []
+    outputs: list[str] = []
     for i in range(1000):
         for kind, bucket in (("in", inputs), ("out", outputs)):
             path = files / f"{kind}{i:04d}.dat"
