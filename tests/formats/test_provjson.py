@@ -400,7 +400,10 @@ def _read_both_ways(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[objec
             doc = provjson.loads(data)
         except FormatError as exc:
             return ("error", str(exc), exc.line, exc.column)
-        index = [(bid, list(b._index)) for bid, b in [(None, doc), *doc.bundles.items()]]
+        index = [  # which record each id finds (the index's own order does not matter)
+            (bid, sorted((ident, next(i for i, r in enumerate(b.records) if r is e)) for ident, e in b._index.items()))
+            for bid, b in [(None, doc), *doc.bundles.items()]
+        ]
         records = [(bundle.id, _slots(record)) for bundle, record in doc.all_records()]
         return records, index, provjson.dumps(doc)
 

@@ -116,7 +116,7 @@ def test_merge_reconciles_prefixes_and_skips_identical_records():
     b.activity("ex:a").used("ex:e1")
     a.merge(b)
     assert a.namespaces["ex_1"] == "http://other.org/"
-    assert "ex_1:e1" in a and a["ex_1:e1"].name == "other"
+    assert "ex_1:e1" in a and a["ex_1:e1"].name == "other"  # type: ignore[attr-defined]
     used = a.of_type(Used)[0]
     assert (used.activity, used.entity) == ("ex_1:a", "ex_1:e1")
     c = Document(namespaces={"ex": "http://example.org/"})
@@ -142,3 +142,25 @@ def test_bundles_have_their_own_records():
     b.entity("ex:inner")
     assert "ex:inner" not in doc and "ex:inner" in b
     assert doc.count() == 1 and doc.bundle("ex:b1") is b
+
+
+@pytest.mark.parametrize("already_there", [False, True], ids=["empty bundle", "bundle with records"])
+def test_extend_is_add_in_bulk(already_there: bool):
+    """extend (readers' bulk path) gives what add gives record by record: order, the
+    first element of an id found by get, every element pointing at its bundle."""
+    first, second = Entity("ex:e", name="first"), Entity("ex:e", name="second")
+    records = [first, Used("ex:a", "ex:e"), Activity("ex:a"), second, Agent("ex:ag"), Entity("ex:other")]
+    earlier = Entity("ex:other", name="earlier")
+    by_add, by_extend = make_doc(), make_doc()
+    for doc in (by_add, by_extend):
+        if already_there:
+            doc.add(earlier)
+    for record in records:
+        by_add.add(record)
+    by_add_index = {ident: by_add.get(ident) for ident in ("ex:e", "ex:a", "ex:ag", "ex:other")}
+    by_extend.extend(iter(records))
+    assert by_extend.records == by_add.records
+    assert {ident: by_extend.get(ident) for ident in by_add_index} == by_add_index
+    assert by_extend.get("ex:e") is first
+    assert by_extend.get("ex:other") is (earlier if already_there else records[-1])
+    assert all(r._bundle is by_extend for r in records if not isinstance(r, Used))  # type: ignore[attr-defined]

@@ -144,3 +144,53 @@ def test_keyed_rendering_agrees_with_the_statements():
             k: v for k, v in expected.items() if k not in formal_keys
         }, (kind, st)
         assert {k for k in fields if k in formal_keys} == {k for k in expected if k in formal_keys}, (kind, st)
+
+
+def _file_by_kind_and_id(keyed: list[tuple[str, str | None, dict[str, object]]]) -> dict[str, dict[str, object]]:
+    """The filing rule of to_keyed_groups, written plainly: kinds in order of their first
+    statement, ids shared by several statements give a list, statements without an id
+    get the next free ``_:idN`` (N counted over all kinds)."""
+    groups: dict[str, dict[str, object]] = {}
+    anonymous = 0
+    for kind, ident, fields in keyed:
+        group = groups.setdefault(kind, {})
+        if ident is None:
+            anonymous += 1
+            while f"_:id{anonymous}" in group:
+                anonymous += 1
+            group[f"_:id{anonymous}"] = fields
+        elif ident in group:
+            current = group[ident]
+            group[ident] = [*current, fields] if isinstance(current, list) else [current, fields]
+        else:
+            group[ident] = fields
+    return groups
+
+
+def test_keyed_groups_file_the_keyed_records_by_kind_and_id():
+    """to_keyed_groups (PROV-JSON's writer) is to_keyed filed by kind and id, including
+    ids shared by several statements and named ids that look like the generated ones."""
+    from provarchive.model.w3c import to_keyed, to_keyed_groups
+
+    tricky = Document(namespaces={"ex": "http://example.org/"})
+    tricky.add(Used("ex:a", "ex:e", id="_:id2"))
+    tricky.add(Used("ex:a", "ex:e"))  # _:id1
+    tricky.add(Used("ex:a", "ex:e"))  # _:id2 is taken: _:id3
+    tricky.add(Used("ex:a", "ex:e", id="_:id2"))  # shares _:id2
+    tricky.entity("ex:twice", name="one")
+    tricky.entity("ex:twice", name="two")
+    tricky.activity("ex:planned", description="ex:plan")  # writes an association too
+    _ns, groups = to_keyed_groups(tricky, str)
+    assert list(groups) == ["used", "entity", "activity", "wasAssociatedWith"]
+    assert list(groups["used"]) == ["_:id2", "_:id1", "_:id3"] and len(groups["used"]["_:id2"]) == 2
+    assert list(groups["wasAssociatedWith"]) == ["_:id4"]
+    sink = kitchen_sink()
+    for bundle in (tricky, sink, *sink.bundles.values()):
+        encode = lambda value: ("encoded", value)  # noqa: E731
+        ns_keyed, keyed = to_keyed(bundle, encode)
+        ns_groups, groups = to_keyed_groups(bundle, encode)
+        assert ns_groups.declared() == ns_keyed.declared()
+        expected = _file_by_kind_and_id(keyed)
+        assert list(groups) == list(expected)
+        for kind in expected:
+            assert list(groups[kind].items()) == list(expected[kind].items()), kind

@@ -29,7 +29,7 @@ import orjson
 
 from ..model.document import Bundle, Document
 from ..model.ids import VOPROV, Literal, QName
-from ..model.w3c import to_keyed
+from ..model.w3c import to_keyed_groups
 from ..util import paused_gc
 from .typed_values import double_text, int_datatype
 
@@ -52,11 +52,14 @@ def dumps(doc: Document, *, indent: bool = False, voprov_uri: str = VOPROV, **_o
         if doc.bundles:
             container["bundle"] = {bid: _encode_container(b, doc, voprov_uri) for bid, b in doc.bundles.items()}
         option = orjson.OPT_INDENT_2 if indent else 0
-        return orjson.dumps(container, option=option)
+        data = orjson.dumps(container, option=option)
+        # freed while the collector is paused, so that it does not walk the dicts on waking
+        del container
+    return data
 
 
 def _encode_container(bundle: Bundle, parent: Document | None, voprov_uri: str = VOPROV) -> dict[str, Any]:
-    namespaces, items = to_keyed(bundle, _encode_value, voprov_uri=voprov_uri)
+    namespaces, groups = to_keyed_groups(bundle, _encode_value, voprov_uri=voprov_uri)
     container: dict[str, Any] = {}
     prefixes: dict[str, str] = dict(namespaces.declared())
     default = namespaces.default
@@ -64,34 +67,6 @@ def _encode_container(bundle: Bundle, parent: Document | None, voprov_uri: str =
         prefixes["default"] = default
     if prefixes:
         container["prefix"] = prefixes
-    groups: dict[str, dict[str, Any]] = {}
-    anonymous = 0
-    last_kind = ""
-    group: dict[str, Any] = {}
-    for kind, ident, record in items:
-        if kind != last_kind:
-            last_kind = kind
-            group = groups.get(kind)  # type: ignore[assignment]
-            if group is None:
-                group = groups[kind] = {}
-        if ident is None:
-            anonymous += 1
-            ident = f"_:id{anonymous}"
-            while ident in group:
-                anonymous += 1
-                ident = f"_:id{anonymous}"
-            group[ident] = record
-            continue
-        if type(ident) is not str:
-            ident = str(ident)
-        if ident in group:
-            current = group[ident]
-            if type(current) is list:
-                current.append(record)
-            else:
-                group[ident] = [current, record]
-        else:
-            group[ident] = record
     container.update(groups)
     return container
 

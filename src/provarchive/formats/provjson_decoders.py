@@ -111,12 +111,12 @@ def _source(kind: str, plan: KeyedKind) -> tuple[str, dict[str, Any]]:
         body.append("        chosen = BY_TYPE.get(name, -1)")
         body.append("    elif type(selector) is dict or type(selector) is list:")
         body.extend("        " + line for line in fail)
+        body.append("if chosen < 0:")  # the common case first
+        body.extend("    " + line for line in _build(default, -1, is_relation, constants, consumes_type=False))
         for i, (_name, keyed) in enumerate(plan.by_type):
-            body.append(f"{'if' if i == 0 else 'elif'} chosen == {i}:")
+            body.append(f"elif chosen == {i}:")
             body.append("    n -= 1")
             body.extend("    " + line for line in _build(keyed, i, is_relation, constants, consumes_type=True))
-        body.append("else:")
-        body.extend("    " + line for line in _build(default, -1, is_relation, constants, consumes_type=False))
     else:
         body.extend(_build(default, -1, is_relation, constants, consumes_type=False))
     lines.extend("        " + line for line in body)

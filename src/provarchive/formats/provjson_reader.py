@@ -484,4 +484,6 @@ def read_document(data: bytes | str) -> Document:
                 bundle = doc.bundle(bid)
                 bundle.namespaces = _own(bundle_ns, namespaces)
                 _read_container(body, bundle_ns, bundle, data, f"bundle {bid!r}", voprov)
+        # freed while the collector is paused, so that it does not walk the JSON tree on waking
+        del content, bundles
     return doc

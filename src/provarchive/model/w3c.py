@@ -24,8 +24,10 @@ written back is unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from types import CodeType, MappingProxyType
 from typing import Any, NamedTuple, cast
 
 from ..util import paused_gc
@@ -66,6 +68,7 @@ __all__ = [
     "W3C_KINDS",
     "to_statements",
     "to_keyed",
+    "to_keyed_groups",
     "from_statements",
     "RawStatement",
     "export_namespaces",
@@ -244,6 +247,11 @@ class _Writer:
         self.voprov_uri = voprov_uri
         self.used_vp = False
         self._writers: dict[type[Record], Callable[..., None]] = {}
+        self._namespaces: list[dict[str, Any]] = []
+        #: Where keyed records are filed by kind and id (see :func:`to_keyed_groups`), or None.
+        self.groups: dict[str, dict[str, Any]] | None = None
+        #: Numbers of the keys given to statements without an id.
+        self.count = itertools.count(1)
 
     def _plan(self, cls: type[Record]) -> tuple[str, list[_Item]]:
         """The W3C statement kind of ``cls`` and the attributes its records write, in order."""
@@ -307,18 +315,24 @@ class _Writer:
         kind, items = self._plan(cls)
         lines = ["def write(r, emit):", "    d = {}"]
         for name, key in cls.FORMAL:
-            lines.append(f"    if r.{name} is not None:")
-            lines.append(f"        d[{key!r}] = r.{name}")
+            lines.append(f"    if (v := r.{name}) is not None:")
+            lines.append(f"        d[{key!r}] = v")
         seen: set[str] = set()
         for key, expr, how, guard, is_vp in items:
             indent = "    "
-            if guard is not None:
+            if guard == f"{expr} is not None":  # read the slot once
+                lines.append(f"    if (v := {expr}) is not None:")
+                expr = "v"
+                indent = "        "
+            elif guard is not None:
                 lines.append(f"    if {guard}:")
                 indent = "        "
             if how == "q" or how == "c":
                 value = f"enc(QName({expr}))" if how == "q" else f"enc({expr})"
             elif how == "t":
                 value = f"enc({expr})"
+            elif expr == "v":
+                value = "v if type(v) is str else enc(v)"
             else:
                 value = f"v if type(v := {expr}) is str else enc(v)"
             if how == "ql" or how == "l":
@@ -335,12 +349,22 @@ class _Writer:
         lines.append("    if r.attributes:")
         lines.append("        for k, v in r.attributes:")
         lines.append("            put(d, k if type(k) is str else str(k), v if type(v) is str else enc(v))")
-        lines.append(f"    emit(({kind!r}, r.id, d))")
+        plan_fields = "{'prov:activity': r.id, 'prov:plan': r.description}"
+        if self.groups is None:
+            lines.append(f"    emit(({kind!r}, r.id, d))")
+            if cls is Activity:
+                lines.append("    if r.description is not None:")
+                lines.append(f"        emit(('wasAssociatedWith', None, {plan_fields}))")
+            return "\n".join(lines) + "\n"
+        # grouped: file d under its id in the group of its kind (see to_keyed_groups)
+        lines.append("    ident = r.id")
+        lines.extend("    " + line for line in _file_under_id("group"))
         if cls is Activity:
             lines.append("    if r.description is not None:")
-            lines.append(
-                "        emit(('wasAssociatedWith', None, {'prov:activity': r.id, 'prov:plan': r.description}))"
-            )
+            lines.append("        plans = groups.setdefault('wasAssociatedWith', {})")
+            lines.append(f"        d = {plan_fields}")
+            lines.append("        ident = None")
+            lines.extend("        " + line for line in _file_under_id("plans"))
         return "\n".join(lines) + "\n"
 
     def writer(self, cls: type[Record], keyed: Callable[[Any], Any] | None = None) -> Callable[..., None]:
@@ -349,9 +373,26 @@ class _Writer:
         if write is None:
             source = self._statement_source(cls) if keyed is None else self._keyed_source(cls)
             namespace: dict[str, Any] = {"QName": QName, "Statement": Statement, "W": self, "enc": keyed, "put": _put}
-            exec(compile(source, f"<w3c writer of {cls.__name__}>", "exec"), namespace)  # noqa: S102
+            if self.groups is not None:
+                kind = "wasInfluencedBy" if cls is WasConfiguredBy else cls.kind or "entity"
+                # the group of a kind is made when its first record is written: groups keep that order
+                namespace.update(groups=self.groups, group=self.groups.setdefault(kind, {}), count=self.count)
+            exec(_compiled(source, f"<w3c writer of {cls.__name__}>"), namespace)  # noqa: S102
             write = self._writers[cls] = namespace["write"]
+            self._namespaces.append(namespace)
         return write
+
+    def release(self) -> None:
+        """Drop the generated writers.
+
+        A generated function and its namespace refer to each other (and to this
+        writer), a cycle only the garbage collector would free: emptying the
+        namespaces frees them at once, with whatever they hold (the groups).
+        """
+        for namespace in self._namespaces:
+            namespace.clear()
+        self._namespaces.clear()
+        self._writers.clear()
 
     def statements(self, records: Iterable[Record], keyed: Callable[[Any], Any] | None = None) -> list[Any]:
         """Statements (or keyed records, if ``keyed`` is given) of ``records``, in order."""
@@ -362,6 +403,44 @@ class _Writer:
             cls = type(record)
             (writers.get(cls) or self.writer(cls, keyed))(record, emit)
         return out
+
+
+def _file_under_id(group: str) -> list[str]:
+    """Generated code that files the fields ``d`` of a statement with id ``ident`` (None
+    for none) in the dict named ``group``: under its id (several statements sharing one
+    id become a list), or, without an id, under the next free key ``_:idN`` (N counted
+    over all kinds by ``count``)."""
+    return [
+        "if ident is None:",
+        "    ident = f'_:id{next(count)}'",
+        f"    while ident in {group}:",
+        "        ident = f'_:id{next(count)}'",
+        f"    {group}[ident] = d",
+        "else:",
+        "    if type(ident) is not str:",
+        "        ident = str(ident)",
+        f"    if ident in {group}:",
+        f"        current = {group}[ident]",
+        "        if type(current) is list:",
+        "            current.append(d)",
+        "        else:",
+        f"            {group}[ident] = [current, d]",
+        "    else:",
+        f"        {group}[ident] = d",
+    ]
+
+
+#: Compiled writer code by source: the source depends only on the class and the voprov
+#: prefix, so a document's bundles and later calls reuse it (each call still binds
+#: its own names by executing the code in a fresh namespace).
+_CODE: dict[str, CodeType] = {}
+
+
+def _compiled(source: str, name: str) -> CodeType:
+    code = _CODE.get(source)
+    if code is None:
+        code = _CODE[source] = compile(source, name, "exec")
+    return code
 
 
 def _put(fields: dict[str, Any], key: str, value: Any) -> None:
@@ -397,6 +476,7 @@ def to_statements(bundle: Bundle, *, voprov_uri: str = VOPROV) -> tuple[Namespac
     writer = _Writer(bundle.namespaces, voprov_uri)
     with paused_gc():
         statements = writer.statements(bundle.records)
+    writer.release()
     return export_namespaces(bundle.namespaces, writer.used_vp, voprov_uri), statements
 
 
@@ -415,7 +495,28 @@ def to_keyed(
     writer = _Writer(bundle.namespaces, voprov_uri)
     with paused_gc():
         items = writer.statements(bundle.records, encode)
+    writer.release()
     return export_namespaces(bundle.namespaces, writer.used_vp, voprov_uri), items
+
+
+def to_keyed_groups(
+    bundle: Bundle, encode: Callable[[Any], Any], *, voprov_uri: str = VOPROV
+) -> tuple[Namespaces, dict[str, dict[str, Any]]]:
+    """The keyed statements of a bundle filed by kind and id, as PROV-JSON lays them out.
+
+    ``{kind: {id: fields}}`` with ``fields`` as in :func:`to_keyed`; kinds in the order
+    their first statement comes, statements in record order. Several statements
+    sharing an id are a list of fields under it; a statement without an id is filed
+    under ``_:idN``, N counting those statements over all kinds (skipping keys already
+    taken), as ``prov`` does. One pass: each generated writer files its own record.
+    """
+    writer = _Writer(bundle.namespaces, voprov_uri)
+    groups: dict[str, dict[str, Any]] = {}
+    writer.groups = groups
+    with paused_gc():
+        writer.statements(bundle.records, encode)
+    writer.release()
+    return export_namespaces(bundle.namespaces, writer.used_vp, voprov_uri), groups
 
 
 # ------------------------------------------------------------------------------ read
@@ -550,7 +651,7 @@ class _Reader:
         if build is None:
             cls = Activity if kind == "activity" else RELATION_CLASSES[kind]
             namespace: dict[str, Any] = {"new": cls.__new__, "cls": cls, "take": self.take_slots}
-            exec(compile(self._builder_source(kind), f"<w3c reader of {kind}>", "exec"), namespace)  # noqa: S102
+            exec(_compiled(self._builder_source(kind), f"<w3c reader of {kind}>"), namespace)  # noqa: S102
             build = self._builders[kind] = namespace["build"]
         return build
 
@@ -770,18 +871,30 @@ class KeyedKind(NamedTuple):
     defers_plans: bool = False
 
 
-def keyed_kinds(namespaces: Namespaces) -> dict[str, KeyedKind] | None:
+def keyed_kinds(namespaces: Namespaces) -> Mapping[str, KeyedKind] | None:
     """The keyed reading plan of every statement kind, or None if names are ambiguous.
 
     A plan says which key holds which slot. That is only one key per slot when no
     prefix other than ``prov`` is bound to the PROV namespace and at most one prefix
     (not the default namespace) to an IVOA one: documents that bind more (rare) are
-    read through statements only.
+    read through statements only. Plans are made once per voprov prefix and shared
+    (read-only), as a document's bundles and later documents use the same ones.
     """
     reader = _Reader(namespaces)
     if any(namespaces[p] == PROV for p in namespaces) or "" in reader.vp_prefixes or len(reader.vp_prefixes) > 1:
         return None
     vp = next(iter(reader.vp_prefixes), None)
+    kinds = _KEYED_KINDS.get(vp)
+    if kinds is None:
+        kinds = _KEYED_KINDS[vp] = _keyed_kinds(reader, vp)
+    return kinds
+
+
+#: keyed_kinds by voprov prefix (all a plan depends on once names are unambiguous).
+_KEYED_KINDS: dict[str | None, Mapping[str, KeyedKind]] = {}
+
+
+def _keyed_kinds(reader: _Reader, vp: str | None) -> Mapping[str, KeyedKind]:
     kinds: dict[str, KeyedKind] = {}
     entity_classes = [(f"{vp}:{name}", cls) for name, cls in _CLASS_BY_NAME.items()] if vp else []
     entity_classes.append(("prov:Collection", Collection))
@@ -809,7 +922,7 @@ def keyed_kinds(namespaces: Namespaces) -> dict[str, KeyedKind] | None:
                 kinds[kind] = KeyedKind(plan)
         else:
             kinds[kind] = KeyedKind(plan, defers_plans=kind == "wasAssociatedWith")
-    return kinds
+    return MappingProxyType(kinds)
 
 
 def _keyed_class(reader: _Reader, cls: type[Record]) -> KeyedClass | None:
