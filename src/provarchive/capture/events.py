@@ -204,7 +204,7 @@ class SpoolWriter:
             self.write_line(encode(event))
 
     def write_line(self, data: bytes) -> None:
-        """Append one already encoded line (see :func:`file_event_line`)."""
+        """Append one already encoded line (or several whole lines: see ``RecordedActivity.used_many``)."""
         if self.failed is not None:
             return
         try:
