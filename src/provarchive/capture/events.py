@@ -8,7 +8,7 @@ dictionaries, encoded here by a tiny encoder built on the C string escaper that
 
 Why a line-oriented log rather than a document written at the end: a job that is
 SIGKILLed, runs out of memory or loses its node still leaves every event written so far,
-and each line is one ``write(2)`` on a file opened with ``O_APPEND``, so several
+and each line (or batch of whole lines) is one ``write(2)`` on a file opened with ``O_APPEND``, so several
 processes (a job and the tools it runs) can share one spool without interleaving bytes
 inside a line. :mod:`provarchive.capture.spool` turns the log into a PROV document.
 """
