@@ -132,6 +132,23 @@ def test_a_chain_deeper_than_the_level_walk_is_walked_to_its_end(archive: Archiv
             assert got == want
 
 
+def test_a_level_walk_reads_in_its_own_transaction_or_in_the_callers(archive: Archive) -> None:
+    """Levels run in one read transaction, ended after the walk; a caller's open one is left open."""
+    if not archive.backend.walks_by_level:
+        pytest.skip("this backend walks in one query")
+    archive.ingest(kitchen_sink())
+    want = archive.lineage_ids("ex:run042.dl1", depth=None)
+    with archive.engine.connect() as conn:
+        dbapi = archive.backend.dbapi(conn)
+        assert lineage.walk(archive.backend, conn, ["ex:run042.dl1"]) == want
+        assert not dbapi.in_transaction
+    with archive.backend.write() as conn:
+        dbapi = archive.backend.dbapi(conn)
+        assert dbapi.in_transaction
+        assert lineage.walk(archive.backend, conn, ["ex:run042.dl1"]) == want
+        assert dbapi.in_transaction, "the caller's transaction is still open"
+
+
 def test_walks_keep_ids_with_unusual_characters(archive: Archive) -> None:
     """Ids travel as JSON between the levels of a walk: quotes, backslashes, non-ASCII survive."""
     odd = ['ex:a"quote', "ex:back\\slash", "ex:tab\tand\nnewline", "ex:ünïcødé-λ", "ex:emoji-🔭", "ex:plain"]
