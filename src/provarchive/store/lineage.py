@@ -75,7 +75,7 @@ def edges_for(direction: str, members: bool) -> list[tuple[str, str, str]]:
 
 
 #: Levels a level-by-level walk goes before finishing with the recursive CTE. Each level
-#: is a query (about 3 µs of fixed cost on SQLite, the CTE's cost for 2-3 nodes): lineage
+#: is a query (about 3 µs of fixed cost on SQLite, the CTE's cost for 3-4 nodes): lineage
 #: of pipelines is a few levels deep and wide, while a graph deeper than this is mostly
 #: a chain (one version derived from the previous), where the CTE is 3-4x cheaper.
 LEVELS_BEFORE_CTE = 64
