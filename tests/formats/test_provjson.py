@@ -524,3 +524,22 @@ def test_namespaces_that_alias_names_are_read_the_same(
     }
     fast, statements_only, _slow = _read_both_ways(orjson.dumps(content), monkeypatch)
     assert fast == statements_only
+
+
+def test_generated_code_is_kept_for_a_bounded_number_of_prefixes() -> None:
+    """The voprov prefix is the input's choice: a service reading documents that each
+    name it differently must not keep generated code for every one of them."""
+    from provarchive.formats import provjson_decoders
+    from provarchive.model import w3c
+
+    for i in range(w3c.CACHE_LIMIT + 20):
+        data = {
+            "prefix": {f"vp{i}": w3c.VOPROV, "ex": EX},
+            "entity": {"ex:p": {"prov:type": {"$": f"vp{i}:Parameter", "type": "xsd:QName"}, "prov:value": "3"}},
+        }
+        doc = provjson.loads(orjson.dumps(data))
+        assert isinstance(doc.get("ex:p"), Parameter)
+        provjson.dumps(doc)
+    assert len(provjson_decoders._DECODERS) <= w3c.CACHE_LIMIT
+    assert len(w3c._KEYED_KINDS) <= w3c.CACHE_LIMIT
+    assert len(w3c._CODE) <= w3c.CACHE_LIMIT

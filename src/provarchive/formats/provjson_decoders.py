@@ -15,7 +15,7 @@ before. A decoder never raises an error of its own: whatever it accepts, the car
 path reads the same way (the tests read documents both ways and compare).
 
 A generated decoder depends only on its plan, not on the document, so it is
-compiled once per plan and kept.
+compiled once per plan and kept (up to ``w3c.CACHE_LIMIT`` plans).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from ..model.records import Relation
-from ..model.w3c import TIME_KEYS, KeyedClass, KeyedKind
+from ..model.w3c import CACHE_LIMIT, TIME_KEYS, KeyedClass, KeyedKind
 
 __all__ = ["decoder"]
 
@@ -52,6 +52,8 @@ def decoder(kind: str, plan: KeyedKind) -> Decoder:
     key = (kind, plan)
     read = _DECODERS.get(key)
     if read is None:
+        if len(_DECODERS) >= CACHE_LIMIT:  # plans vary with the voprov prefix, which input chooses
+            _DECODERS.clear()
         source, constants = _source(kind, plan)
         namespace: dict[str, Any] = {"fromiso": datetime.fromisoformat, "ABSENT": _ABSENT, **constants}
         exec(compile(source, f"<PROV-JSON decoder of {kind}>", "exec"), namespace)  # noqa: S102

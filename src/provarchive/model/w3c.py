@@ -434,11 +434,16 @@ def _file_under_id(group: str) -> list[str]:
 #: prefix, so a document's bundles and later calls reuse it (each call still binds
 #: its own names by executing the code in a fresh namespace).
 _CODE: dict[str, CodeType] = {}
+#: Bound of the caches of generated code: input chooses the voprov prefix, so a
+#: service reading many documents must not keep one set of code per prefix forever.
+CACHE_LIMIT = 512
 
 
 def _compiled(source: str, name: str) -> CodeType:
     code = _CODE.get(source)
     if code is None:
+        if len(_CODE) >= CACHE_LIMIT:
+            _CODE.clear()
         code = _CODE[source] = compile(source, name, "exec")
     return code
 
@@ -886,6 +891,8 @@ def keyed_kinds(namespaces: Namespaces) -> Mapping[str, KeyedKind] | None:
     vp = next(iter(reader.vp_prefixes), None)
     kinds = _KEYED_KINDS.get(vp)
     if kinds is None:
+        if len(_KEYED_KINDS) >= CACHE_LIMIT:
+            _KEYED_KINDS.clear()
         kinds = _KEYED_KINDS[vp] = _keyed_kinds(reader, vp)
     return kinds
 
