@@ -9,6 +9,7 @@ the difference is the collector.
 
 from __future__ import annotations
 
+import gc
 import statistics
 import sys
 import time
@@ -22,9 +23,14 @@ from provarchive.util import paused_gc
 
 
 def medians(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds), medians over ``repeats`` runs."""
+    """(wall seconds, CPU seconds), medians over ``repeats`` runs.
+
+    The garbage of one run is collected before the next starts (outside the timing),
+    so that no run pays for the one before it.
+    """
     wall, cpu = [], []
     for _ in range(repeats):
+        gc.collect()
         w0, c0 = time.perf_counter(), time.process_time()
         fn()
         wall.append(time.perf_counter() - w0)
