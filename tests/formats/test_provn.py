@@ -358,6 +358,9 @@ TRICKY = r'''document
   entity(ex:e11, [])
   entity(ex:e12,[ex:a=1])
   entity(ex:e13, [ex:s="with \"escape\""])
+  entity(ex:e15, [ex:t="2021-01-01T00:00:00Z" %% xsd:dateTime, ex:i="8" %% xsd:int, prov:label="new list"])
+  entity(ex:e17, [ex:i="1" %%  xsd:int, ex:j="2"  %% xsd:int])
+  entity(ex:e16, [ex:i="x" %% xsd:int, ex:u="w" %% ex:T, ex:q="ex:e1" %% xsd:QName, ex:l="bye"@en])
   entity(ex:e14, [ex:s="""long
   entity(ex:not_a_statement)
   """])
@@ -423,11 +426,18 @@ def test_fast_path_reads_canonical_documents_as_the_general_path(make: Callable[
         'entity(ex:e, [ex:a="open])',
         "used(ex:a, ex:e, 2020-13-01T00:00:00Z)",
         "entity(ex:e, [ex:a=])",
+        'entity(ex:e, [prov:label="a\rb"])',
+        'entity(ex:e, [ex:a="x" %% zz:T])',
+        'entity(ex:e, [ex:a="x"" %% xsd:int])',
+        'entity(ex:e, [ex:a="x", "y"])',
+        'entity(ex:e, [ex:a="x"y"])',
     ],
 )
 def test_fast_path_leaves_bad_lines_to_the_general_path(line: str) -> None:
     """A bad canonical-looking line gets the general path's error, at the same place."""
-    text = f"document\n  prefix ex <http://e/>\n  entity(ex:before)\n  {line}\n  entity(ex:after)\nendDocument\n"
+    # the line before makes ex:a, prov:label and xsd:int known names (the quicker checks of known names)
+    before = 'entity(ex:before, [ex:a="x", prov:label="y", ex:n="1" %% xsd:int])'
+    text = f"document\n  prefix ex <http://e/>\n  {before}\n  {line}\n  entity(ex:after)\nendDocument\n"
     errors = []
     for fast_path in (True, False):
         with pytest.raises(FormatError) as info:

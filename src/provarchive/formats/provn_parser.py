@@ -372,14 +372,27 @@ class _Parser:
     def fast_attributes(self, attrs: str, container: _Container) -> list[tuple[str, Any]] | None:
         """The attributes of a canonical list (``name=value, ...``), or None if unusual.
 
-        The list is split on ``", "`` and each part checked with the attribute
-        expression. A string holding ``", "`` is cut in two, its parts do not match,
+        The list is split on ``", "``; a part that is a known name with a plain string
+        (or a string typed with a known name) is taken apart with ``str`` methods, any
+        other is checked with the attribute expression. A string holding ``", "`` is cut in two, its parts do not match,
         and the whole list is then checked and tokenised at once. A list without a
         :class:`Literal` (which is mutable) is remembered whole in ``lists``: most
         lists of a large document repeat one seen before (roles, types).
         """
+        good = container.good
         out: list[tuple[str, Any]] = []
         for part in attrs.split(", "):
+            key, _equals, raw = part.partition("=")
+            if raw[:1] == '"' and key in good and "\r" not in raw:  # no expression needed for these two:
+                if raw[-1:] == '"' and raw.count('"') == 2:  # a plain string
+                    out.append((key, raw[1:-1]))
+                    continue
+                lexical, typed, datatype = raw[1:].partition('" %% ')  # "lexical" %% known:datatype
+                if typed and datatype in good and '"' not in lexical:
+                    value = self.typed(lexical, datatype, container, -1)
+                    if value is not None:
+                        out.append((key, value))
+                        continue
             match = _FAST_ATTRIBUTE.fullmatch(part)
             if match is None:
                 if _FAST_ATTRIBUTES.fullmatch(attrs) is None:
@@ -414,6 +427,7 @@ class _Parser:
         value: Any
         if string:
             if datatype:
+                container.resolves(datatype)  # remembered in good if it resolves (typed() skips xsd: names)
                 value = self.typed(string[1:-1], datatype, container, -1)
                 if value is None:
                     return None
