@@ -239,7 +239,8 @@ class _Writer:
     over the table and no dispatch on the value kind. Two renderings share one plan
     per class (:meth:`_plan`, which is where the mapping is): statements
     (:meth:`_statement_source`) and keyed records (:meth:`_keyed_source`, see
-    :func:`to_keyed`).
+    :func:`to_keyed`), which with ``groups`` set file themselves by kind and id
+    (:func:`to_keyed_groups`).
     """
 
     def __init__(self, namespaces: Namespaces, voprov_uri: str) -> None:
@@ -315,24 +316,18 @@ class _Writer:
         kind, items = self._plan(cls)
         lines = ["def write(r, emit):", "    d = {}"]
         for name, key in cls.FORMAL:
-            lines.append(f"    if (v := r.{name}) is not None:")
-            lines.append(f"        d[{key!r}] = v")
+            lines.append(f"    if r.{name} is not None:")
+            lines.append(f"        d[{key!r}] = r.{name}")
         seen: set[str] = set()
         for key, expr, how, guard, is_vp in items:
             indent = "    "
-            if guard == f"{expr} is not None":  # read the slot once
-                lines.append(f"    if (v := {expr}) is not None:")
-                expr = "v"
-                indent = "        "
-            elif guard is not None:
+            if guard is not None:
                 lines.append(f"    if {guard}:")
                 indent = "        "
             if how == "q" or how == "c":
                 value = f"enc(QName({expr}))" if how == "q" else f"enc({expr})"
             elif how == "t":
                 value = f"enc({expr})"
-            elif expr == "v":
-                value = "v if type(v) is str else enc(v)"
             else:
                 value = f"v if type(v := {expr}) is str else enc(v)"
             if how == "ql" or how == "l":
