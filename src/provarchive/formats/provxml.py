@@ -28,7 +28,7 @@ legacy ``<voprov:document>`` (see :mod:`.provxml_voprov`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -108,6 +108,8 @@ class _Writer:
         self.out: list[str] = []
         self._names: dict[str, str] = {}
         self._refs: dict[str, str] = {}
+        #: Attribute names in statement order → their order in the element (by rank).
+        self._orders: dict[tuple[str, ...], list[int]] = {}
 
     def ref(self, ident: str) -> str:
         """``ident`` escaped for an attribute value (cached: the same ids recur as references)."""
@@ -131,60 +133,99 @@ class _Writer:
         return name
 
     def statements(self, statements: Iterable[Statement], ns: Namespaces, indent: str) -> None:
-        """Append the elements of ``statements``; names, ids and attribute orders are
-        looked up in caches (they repeat), and the common cases are written inline."""
-        append = self.out.append
-        rank = _ATTR_RANK
-        ref = self.ref
-        refs = self._refs
-        names = self._names
-        child = indent + "  "
-        # per kind: for each formal argument, (is a time, opening text, closing text)
-        formal_parts = {
-            kind: tuple(
-                (True, f"{child}<{key}>", f"</{key}>\n")
-                if key in TIME_KEYS
-                else (False, f'{child}<{key} prov:ref="', '"/>\n')
-                for key in keys
-            )
-            for kind, keys in W3C_FORMAL.items()
-        }
-        openings = {kind: f"{indent}<prov:{kind}" for kind in W3C_FORMAL}
-        closings = {kind: f"{indent}</prov:{kind}>\n" for kind in W3C_FORMAL}
-        #: Attribute names in statement order → their order in the element (by rank).
-        orders: dict[tuple[str, ...], list[int]] = {}
+        """Append the elements of ``statements``, each by the writer of its kind."""
+        writers = {kind: self.kind_writer(kind, ns, indent) for kind in W3C_FORMAL}
         for st in statements:
-            kind = st.kind
-            attrs = st.attributes
-            formal = st.formal
-            ident = st.id
-            head = openings[kind] if ident is None else f'{openings[kind]} prov:id="{refs.get(ident) or ref(ident)}"'
-            if not attrs and not any(v is not None for v in formal):
-                append(f"{head}/>\n")
+            writers[st.kind](st)
+
+    def kind_writer(self, kind: str, ns: Namespaces, indent: str) -> Callable[[Statement], None]:
+        """A function writing one ``kind`` statement, generated with its formal arguments
+        unrolled (no loop over positions); a statement whose formal list has another
+        length goes to :meth:`statement`, the plain loop it was generated from."""
+        keys = W3C_FORMAL[kind]
+        child = indent + "  "
+        values = [f"v{i}" for i in range(len(keys))]
+        scope: dict[str, Any] = {
+            "append": self.out.append,
+            "refs": self._refs,
+            "ref": self.ref,
+            "fmt": format_datetime,
+            "attributes": lambda attrs: self.attributes(attrs, ns, child),
+            "general": lambda st: self.statement(st, ns, indent),
+            "OPEN": f"{indent}<prov:{kind}",
+            "END": f"{indent}</prov:{kind}>\n",
+        }
+        lines = [
+            "def write(st):",
+            "    formal = st.formal",
+            f"    if len(formal) != {len(keys)}:",
+            "        return general(st)",
+        ]
+        if values:
+            lines.append(f"    {', '.join(values)}, = formal")
+        lines += [
+            "    ident = st.id",
+            "    attrs = st.attributes",
+            "    head = OPEN if ident is None else f'{OPEN} prov:id=\"{refs.get(ident) or ref(ident)}\"'",
+            f"    if not attrs{''.join(f' and {v} is None' for v in values)}:",
+            "        append(head + '/>\\n')",
+            "        return",
+            "    append(head + '>\\n')",
+        ]
+        for i, key in enumerate(keys):
+            if key in TIME_KEYS:
+                scope[f"O{i}"], scope[f"C{i}"] = f"{child}<{key}>", f"</{key}>\n"
+                text = f"fmt(v{i})"
+            else:
+                scope[f"O{i}"], scope[f"C{i}"] = f'{child}<{key} prov:ref="', '"/>\n'
+                text = f"refs.get(v{i}) or ref(v{i})"
+            lines += [f"    if v{i} is not None:", f"        append(f'{{O{i}}}{{{text}}}{{C{i}}}')"]
+        lines += ["    if attrs:", "        attributes(attrs)", "    append(END)"]
+        exec(compile("\n".join(lines), f"<PROV-XML writer of {kind}>", "exec"), scope)  # noqa: S102
+        return scope["write"]  # type: ignore[no-any-return]
+
+    def statement(self, st: Statement, ns: Namespaces, indent: str) -> None:
+        """Append the element of one statement (the reference the kind writers unroll)."""
+        append = self.out.append
+        child = indent + "  "
+        kind = st.kind
+        head = f"{indent}<prov:{kind}" if st.id is None else f'{indent}<prov:{kind} prov:id="{self.ref(st.id)}"'
+        if not st.attributes and not any(v is not None for v in st.formal):
+            append(f"{head}/>\n")
+            return
+        append(f"{head}>\n")
+        for key, value in zip(W3C_FORMAL[kind], st.formal, strict=False):
+            if value is not None:
+                if key in TIME_KEYS:
+                    append(f"{child}<{key}>{format_datetime(value)}</{key}>\n")
+                else:
+                    append(f'{child}<{key} prov:ref="{self.ref(value)}"/>\n')
+        if st.attributes:
+            self.attributes(st.attributes, ns, child)
+        append(f"{indent}</prov:{kind}>\n")
+
+    def attributes(self, attrs: list[tuple[str, Any]], ns: Namespaces, child: str) -> None:
+        """Append the attribute elements, in PROV-XML's order (label, location, role, type, value, others)."""
+        append = self.out.append
+        names = self._names
+        if len(attrs) > 1:
+            keys = tuple([key for key, _value in attrs])
+            order = self._orders.get(keys)
+            if order is None:
+                order = self._orders[keys] = sorted(range(len(keys)), key=lambda i: _ATTR_RANK.get(keys[i], 5))
+            attrs = [attrs[i] for i in order]
+        for key, value in attrs:
+            name = names.get(key) or self.element_name(key, ns)
+            if type(value) is str:
+                if "&" in value or "<" in value or ">" in value or "\r" in value:
+                    value = _esc(value)
+                append(f"{child}<{name}>{value}</{name}>\n")
                 continue
-            append(f"{head}>\n")
-            for (is_time, opening, closing), value in zip(formal_parts[kind], formal, strict=False):
-                if value is not None:
-                    append(f"{opening}{format_datetime(value) if is_time else refs.get(value) or ref(value)}{closing}")
-            if len(attrs) > 1:
-                keys = tuple([key for key, _value in attrs])
-                order = orders.get(keys)
-                if order is None:
-                    order = orders[keys] = sorted(range(len(keys)), key=lambda i: rank.get(keys[i], 5))
-                attrs = [attrs[i] for i in order]
-            for key, value in attrs:
-                name = names.get(key) or self.element_name(key, ns)
-                if type(value) is str:
-                    if "&" in value or "<" in value or ">" in value or "\r" in value:
-                        value = _esc(value)
-                    append(f"{child}<{name}>{value}</{name}>\n")
-                    continue
-                text, datatype, lang = to_lexical(value)
-                extra = f' xml:lang="{_esc_attr(lang)}"' if lang else ""
-                if datatype and not (lang and datatype in ("xsd:string", "prov:InternationalizedString")):
-                    extra += f' xsi:type="{_esc_attr(ns.compact(datatype) if "://" in datatype else datatype)}"'
-                append(f"{child}<{name}{extra}>{_esc(text)}</{name}>\n")
-            append(closings[kind])
+            text, datatype, lang = to_lexical(value)
+            extra = f' xml:lang="{_esc_attr(lang)}"' if lang else ""
+            if datatype and not (lang and datatype in ("xsd:string", "prov:InternationalizedString")):
+                extra += f' xsi:type="{_esc_attr(ns.compact(datatype) if "://" in datatype else datatype)}"'
+            append(f"{child}<{name}{extra}>{_esc(text)}</{name}>\n")
 
 
 def _declarations(ns: Namespaces, skip: Namespaces | None = None) -> str:
