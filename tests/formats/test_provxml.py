@@ -302,7 +302,7 @@ def _read_both_ways(data: bytes) -> list[tuple]:
 
     from .test_provjson import classes_by_id
 
-    results = []
+    results: list[tuple] = []
     for read in (provxml.loads, provxml._loads_tree):
         try:
             doc = read(data)
