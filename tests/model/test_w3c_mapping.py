@@ -4,11 +4,13 @@ from datetime import datetime, timezone
 
 from provarchive.examples import kitchen_sink
 from provarchive.model import (
+    PROV,
     VOPROV,
     Activity,
     ActivityDescription,
     Agent,
     Document,
+    Literal,
     Namespaces,
     QName,
     Statement,
@@ -194,3 +196,40 @@ def test_keyed_groups_file_the_keyed_records_by_kind_and_id():
         assert list(groups) == list(expected)
         for kind in expected:
             assert list(groups[kind].items()) == list(expected[kind].items()), kind
+
+
+def test_slots_are_taken_once_by_every_prefix_and_the_rest_is_kept_in_order():
+    """The generated per-class take of from_statements: a slot takes the first value
+    that converts, under any prefix bound to its namespace; list slots take them all."""
+    ns = Namespaces({"ex": "http://example.org/", "voprov": VOPROV, "vp2": "http://ivoa.net/ns/voprov#", "p": PROV})
+    statements = [
+        Statement(
+            "used",
+            None,
+            ["ex:a", "ex:e", None],
+            [
+                ("p:role", 5),  # does not convert: kept
+                ("prov:role", "input"),  # taken
+                ("p:role", "again"),  # slot already filled: kept
+                ("vp2:usageDescription", QName("ex:ud")),  # taken as a plain identifier
+                ("ex:other", "x"),
+            ],
+        ),
+        Statement(
+            "entity",
+            "ex:pd",
+            [],
+            [
+                ("prov:type", QName("voprov:ParameterDescription")),
+                ("voprov:options", "a"),
+                ("vp2:options", 2),
+                ("prov:label", Literal("n", datatype="xsd:string")),
+            ],
+        ),
+    ]
+    doc = from_statements(statements, ns)
+    used, desc = doc.records
+    assert (used.role, used.usage_description) == ("input", "ex:ud")  # type: ignore[attr-defined]
+    assert type(used.usage_description) is str  # type: ignore[attr-defined]
+    assert used.attributes == [("p:role", 5), ("p:role", "again"), ("ex:other", "x")]
+    assert desc.options == ["a", "2"] and desc.name == "n" and desc.attributes == []  # type: ignore[attr-defined]

@@ -531,6 +531,7 @@ class _Reader:
         if namespaces.default in KNOWN_VOPROV_URIS:
             self.vp_prefixes.add("")
         self._keymaps: dict[type[Record], dict[str, tuple[str, str]]] = {}
+        self._takers: dict[type[Record], Callable[[Record, list[tuple[str, Any]]], list[tuple[str, Any]]]] = {}
         self._blanks: dict[type[Record], Callable[[str | None], Record]] = {}
         #: Constructor by statement kind, for the kinds that have one (see :meth:`builder`).
         self._builders: dict[str, Callable[[str | None, list[Any], list[tuple[str, Any]]], Record]] = {
@@ -566,34 +567,55 @@ class _Reader:
         """Fill the record's IVOA slots from attrs; return the attributes left over."""
         if not attrs:
             return attrs
-        cls = type(record)
-        keymap = self._keymaps.get(cls) or self._keymap(cls)
-        rest: list[tuple[str, Any]] = []
-        for key, value in attrs:
-            hit = keymap.get(key)
-            if hit is None:
-                rest.append((key, value))
-                continue
-            slot, how = hit
-            current = getattr(record, slot)
-            if how == "s" and type(value) is str:  # the common case: a plain string slot
-                if current is None:
-                    setattr(record, slot, value)
-                else:
-                    rest.append((key, value))
-                continue
+        return self.taker(type(record))(record, attrs)
+
+    def taker(self, cls: type[Record]) -> Callable[[Record, list[tuple[str, Any]]], list[tuple[str, Any]]]:
+        """The (generated, cached) ``take(record, attrs)`` of ``cls``: :meth:`take_slots`
+        for records of that class, with the slots named in the code.
+
+        Per attribute: its slot, if its name is one (for every prefix in use), takes
+        it when empty and the value converts (``_convert``); list slots collect every
+        value as a string; anything else is left over, in order.
+        """
+        take = self._takers.get(cls)
+        if take is not None:
+            return take
+        slots = _SLOTS.get(cls, ())
+        positions: dict[str, int] = {}
+        prov_prefixes = [p for p in self.ns if self.ns[p] == PROV] + ["prov"]
+        for i, (_slot, local, ns, _how) in enumerate(slots):
+            for prefix in prov_prefixes if ns == "prov" else self.vp_prefixes:
+                positions[f"{prefix}:{local}" if prefix else local] = i
+        lines = [
+            "def take(o, attrs):",
+            "    rest = []",
+            "    for key, value in attrs:",
+            "        i = POSITIONS.get(key)",
+            "        if i is None:",
+            "            rest.append((key, value))",
+        ]
+        for i, (slot, _local, _ns, how) in enumerate(slots):
+            lines.append(f"        elif i == {i}:")
             if how == "l" or how == "ql":
-                current.append(str(value))
+                lines.append(f"            o.{slot}.append(str(value))")
                 continue
-            if how == "s":
-                converted = value if type(value) is str else _convert(value, how)
-            else:
-                converted = _convert(value, how)
-            if current is not None or converted is None:
-                rest.append((key, value))
-            else:
-                setattr(record, slot, converted)
-        return rest
+            if how == "s":  # the common case: a plain string
+                lines.append("            if type(value) is str:")
+                lines.append(f"                if o.{slot} is None:")
+                lines.append(f"                    o.{slot} = value")
+                lines.append("                else:")
+                lines.append("                    rest.append((key, value))")
+                lines.append("                continue")
+            lines.append(f"            converted = convert(value, {how!r})")
+            lines.append(f"            if o.{slot} is not None or converted is None:")
+            lines.append("                rest.append((key, value))")
+            lines.append("            else:")
+            lines.append(f"                o.{slot} = converted")
+        lines.append("    return rest")
+        namespace: dict[str, Any] = {"POSITIONS": positions, "convert": _convert}
+        exec(_compiled("\n".join(lines) + "\n", f"<w3c slots of {cls.__name__}>"), namespace)  # noqa: S102
+        take = self._takers[cls] = namespace["take"]
+        return take
 
     def classify_entity(self, attrs: list[tuple[str, Any]]) -> tuple[type[Record], list[tuple[str, Any]]]:
         """The model class an entity statement stands for, and attrs without its type."""
@@ -650,7 +672,7 @@ class _Reader:
         build = self._builders.get(kind)
         if build is None:
             cls = Activity if kind == "activity" else RELATION_CLASSES[kind]
-            namespace: dict[str, Any] = {"new": cls.__new__, "cls": cls, "take": self.take_slots}
+            namespace: dict[str, Any] = {"new": cls.__new__, "cls": cls, "take": self.taker(cls)}
             exec(_compiled(self._builder_source(kind), f"<w3c reader of {kind}>"), namespace)  # noqa: S102
             build = self._builders[kind] = namespace["build"]
         return build
@@ -660,7 +682,7 @@ class _Reader:
         cls, attrs = self.classify_entity(attrs) if attrs else (Entity, attrs)
         blank = self._blanks.get(cls) or self._blank(cls)
         record = blank(ident)
-        record.attributes = self.take_slots(record, attrs) if attrs else []
+        record.attributes = (self._takers.get(cls) or self.taker(cls))(record, attrs) if attrs else []
         return record
 
     def _blank(self, cls: type[Record]) -> Callable[[str | None], Record]:
@@ -806,26 +828,31 @@ def _fill(
     """Add the record of every statement, keeping activity-plan associations for later.
 
     The hot loop of reading: the constructor of a kind is looked up here directly
-    (``reader.record`` makes it the first time the kind is met).
+    (``reader.record`` makes it the first time the kind is met), and the records are
+    added to the bundle in bulk at the end (also when a statement is refused).
     """
-    add = bundle.add
+    records: list[Record] = []
+    add = records.append
     builders = reader._builders
     record_of = reader.record_of
-    for st in statements:
-        if type(st) is tuple:
-            kind, ident, formal, attrs = st
-        elif isinstance(st, Statement):
-            kind, ident, formal, attrs = st.kind, st.id, st.formal, st.attributes
-        else:  # a record a keyed reader built itself (see keyed_kinds)
-            add(cast(Record, st))
-            continue
-        if kind == "wasAssociatedWith" and ident is None and not attrs:
-            padded = formal + [None] * (3 - len(formal))
-            if padded[1] is None and padded[2] is not None:
-                pending_plans.append(st if isinstance(st, Statement) else Statement(kind, ident, formal, attrs))
+    try:
+        for st in statements:
+            if type(st) is tuple:
+                kind, ident, formal, attrs = st
+            elif isinstance(st, Statement):
+                kind, ident, formal, attrs = st.kind, st.id, st.formal, st.attributes
+            else:  # a record a keyed reader built itself (see keyed_kinds)
+                add(cast(Record, st))
                 continue
-        build = builders.get(kind)
-        add(record_of(kind, ident, formal, attrs) if build is None else build(ident, formal, attrs))
+            if kind == "wasAssociatedWith" and ident is None and not attrs:
+                padded = formal + [None] * (3 - len(formal))
+                if padded[1] is None and padded[2] is not None:
+                    pending_plans.append(st if isinstance(st, Statement) else Statement(kind, ident, formal, attrs))
+                    continue
+            build = builders.get(kind)
+            add(record_of(kind, ident, formal, attrs) if build is None else build(ident, formal, attrs))
+    finally:
+        bundle.extend(records)
 
 
 def is_description(record: Record) -> bool:
