@@ -11,8 +11,10 @@ in between. Other attributes go through the reader's ordinary attribute decoding
 Anything else — a list of records under one id, hadMember's member lists, a value
 in an unusual spelling, an error — is handed to the careful path (``slow``), which
 makes statements for :func:`~provarchive.model.w3c.from_statements` exactly as
-before. A decoder never raises an error of its own: whatever it accepts, the careful
-path reads the same way (the tests read documents both ways and compare).
+before. A decoder raises no error of its own: the only errors leaving it come from
+the reader's attribute decoding, at the attribute where the careful path would stop
+too, and whatever it accepts the careful path reads the same way (the tests read
+documents both ways and compare).
 
 A generated decoder depends only on its plan, not on the document, so it is
 compiled once per plan and kept (up to ``w3c.CACHE_LIMIT`` plans).

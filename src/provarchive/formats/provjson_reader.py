@@ -1,8 +1,10 @@
 """The PROV-JSON reader (see :mod:`provarchive.formats.provjson` for the format).
 
-The hot loop (:meth:`_Reader.statements`) walks orjson's output once; everything
-unusual (several statements under one id, hadMember's member lists, errors) leaves it
-for a careful path that names the record and key in its error, located in the text.
+:meth:`_Reader.statements` walks orjson's output once: the generated decoders of
+:mod:`.provjson_decoders` build the records of common shape directly; everything
+unusual (several statements under one id, hadMember's member lists, errors) leaves
+them for the statement path, which names the record and key in its error, located in
+the text.
 """
 
 from __future__ import annotations
