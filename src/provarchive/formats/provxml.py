@@ -150,8 +150,11 @@ class _Writer:
             "refs": self._refs,
             "ref": self.ref,
             "fmt": format_datetime,
-            "attributes": lambda attrs: self.attributes(attrs, ns, child),
-            "general": lambda st: self.statement(st, ns, indent),
+            "attributes": self.attributes,
+            "general": self.statement,
+            "NS": ns,
+            "INDENT": indent,
+            "CHILD": child,
             "OPEN": f"{indent}<prov:{kind}",
             "END": f"{indent}</prov:{kind}>\n",
         }
@@ -159,7 +162,7 @@ class _Writer:
             "def write(st):",
             "    formal = st.formal",
             f"    if len(formal) != {len(keys)}:",
-            "        return general(st)",
+            "        return general(st, NS, INDENT)",
         ]
         if values:
             lines.append(f"    {', '.join(values)}, = formal")
@@ -180,7 +183,7 @@ class _Writer:
                 scope[f"O{i}"], scope[f"C{i}"] = f'{child}<{key} prov:ref="', '"/>\n'
                 text = f"refs.get(v{i}) or ref(v{i})"
             lines += [f"    if v{i} is not None:", f"        append(f'{{O{i}}}{{{text}}}{{C{i}}}')"]
-        lines += ["    if attrs:", "        attributes(attrs)", "    append(END)"]
+        lines += ["    if attrs:", "        attributes(attrs, NS, CHILD)", "    append(END)"]
         exec(compile("\n".join(lines), f"<PROV-XML writer of {kind}>", "exec"), scope)  # noqa: S102
         return scope["write"]  # type: ignore[no-any-return]
 
