@@ -558,15 +558,24 @@ class _Reader:
         target: Namespaces,
     ) -> Any:
         """The value of a text with its ``xsi:type`` and ``xml:lang`` (names resolved in ``nsmap``)."""
-        datatype = None
-        if xsi is not None:
-            datatype = self.qname(xsi, nsmap, target)
-            prefix, sep, local = xsi.strip().partition(":")
-            uri = nsmap.get(prefix if sep else None)
-            if uri in (XSD_XML, XSD):
-                datatype = "xsd:" + local
-            elif uri == PROV:
-                datatype = "prov:" + local
+        datatype = None if xsi is None else self.datatype(xsi, nsmap, target)
+        return self.typed_value(text, datatype, lang, value_nsmap, target)
+
+    def datatype(self, xsi: str, nsmap: dict[str | None, str], target: Namespaces) -> str:
+        """The datatype an ``xsi:type`` names, in our prefixes (``xsd:`` and ``prov:`` as such)."""
+        datatype = self.qname(xsi, nsmap, target)
+        prefix, sep, local = xsi.strip().partition(":")
+        uri = nsmap.get(prefix if sep else None)
+        if uri in (XSD_XML, XSD):
+            return "xsd:" + local
+        if uri == PROV:
+            return "prov:" + local
+        return datatype
+
+    def typed_value(
+        self, text: str, datatype: str | None, lang: str | None, value_nsmap: dict[str | None, str], target: Namespaces
+    ) -> Any:
+        """The value of a text with its datatype and language (a QName's prefix resolved in ``value_nsmap``)."""
         value = from_lexical(text, datatype, lang)
         if type(value) is QName:
             return QName(self.qname(value, value_nsmap, target))
@@ -754,10 +763,10 @@ class _CanonicalLines:
             shape = _RecordShape(kind, implied, formal_tags, n, refs, f"</{name}>")
             self.openings[f"<{name}"] = self.id_openings[f"<{name} prov:id="] = shape
         #: ``<name [xml:lang="l"] [xsi:type="t"]`` of a value element → (attribute name,
-        #: xsi:type, xml:lang, closing tag); filled as met.
-        self.values: dict[str, tuple[str, str | None, str | None, str]] = {}
+        #: datatype, xml:lang, closing tag, neither typed nor in a language); filled as met.
+        self.values: dict[str, tuple[str, str | None, str | None, str, bool]] = {}
 
-    def value_tag(self, head: str) -> tuple[str, str | None, str | None, str]:
+    def value_tag(self, head: str) -> tuple[str, str | None, str | None, str, bool]:
         """What the opening tag ``head`` (without its ``>``) of a value element stands for."""
         if head[:1] != "<":
             raise _NotCanonical(head)
@@ -789,7 +798,8 @@ class _CanonicalLines:
             key = "prov:" + local  # as the tree reader spells PROV terms
         else:
             key = self.reader.key(f"{{{uri}}}{local}" if uri else local, prefix, self.reader.doc_ns)
-        known = self.values[head] = (key, xsi, lang, f"</{name}>")
+        datatype = None if xsi is None else self.reader.datatype(xsi, self.nsmap, self.reader.doc_ns)
+        known = self.values[head] = (key, datatype, lang, f"</{name}>", xsi is None and lang is None)
         return known
 
     def read(self, lines: list[str], start: int) -> list[RawStatement]:
@@ -801,6 +811,7 @@ class _CanonicalLines:
         id_openings = self.id_openings
         value_tags = self.values
         value_tag = self.value_tag
+        typed_value = reader.typed_value
         out: list[RawStatement] = []
         append = out.append
         rest_of_lines = iter(lines[start:])
@@ -850,7 +861,7 @@ class _CanonicalLines:
                     if not line:
                         continue
                     head, _gt, text = line.partition(">")  # <name ...> value </name>
-                    key, xsi, lang, closing_tag = value_tags.get(head) or value_tag(head)
+                    key, datatype, lang, closing_tag, plain = value_tags.get(head) or value_tag(head)
                     if not text.endswith(closing_tag):  # a value over several lines
                         pieces = [text]
                         for raw in rest_of_lines:
@@ -865,16 +876,16 @@ class _CanonicalLines:
                         raise _NotCanonical(line)
                     hit = formal_tags.get(key)
                     if hit is not None:
-                        if not hit[1] or xsi is not None or lang is not None:
+                        if not hit[1] or not plain:
                             raise _NotCanonical(line)  # a reference written as text, a typed time
                         try:
                             formal[hit[0]] = parse_datetime(value)
                         except ValueError:
                             raise _NotCanonical(line) from None
-                    elif xsi is None and lang is None:
+                    elif plain:
                         attrs.append((key, value))
                     else:
-                        attrs.append((key, reader.typed(value, xsi, lang, nsmap, nsmap, target)))
+                        attrs.append((key, typed_value(value, datatype, lang, nsmap, target)))
                 else:
                     raise _NotCanonical("unclosed record")
             if kind == "hadMember":
