@@ -145,8 +145,15 @@ def _walk_by_level(
                 break
             level += 1
             (found,) = cursor.execute(step, {"frontier": orjson.dumps(frontier).decode()}).fetchone()
-            frontier = sorted(set(orjson.loads(found)).difference(reached))
-            reached.update(dict.fromkeys(frontier, level if limited else None))
+            # sorted with its duplicates, then deduplicated by a dict, which keeps that order:
+            # cheaper than a set and a sort of the set (a tenth of the walk's CPU)
+            neighbours = orjson.loads(found)
+            neighbours.sort()
+            new = dict.fromkeys(neighbours, level if limited else None)
+            for node in new.keys() & reached.keys():
+                del new[node]
+            reached.update(new)
+            frontier = list(new)
         cursor.close()
     finally:
         if own_transaction:
