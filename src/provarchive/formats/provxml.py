@@ -16,8 +16,8 @@ entities exactly as in every other PROV format. Layout, as in the PROV-XML schem
       <prov:bundleContent prov:id="ex:b1"> ... </prov:bundleContent>
     </prov:document>
 
-Writing builds the text directly (the structure is fixed and flat, so no element tree
-is needed); reading uses lxml with a hardened parser: no DTD, no entities, no network.
+Writing is in :mod:`.provxml_write` (``dumps`` is re-exported here); reading uses lxml
+with a hardened parser: no DTD, no entities, no network.
 The reader also accepts the variants found in the wild: subtype elements
 (``prov:plan``, ``prov:person``, ``prov:wasRevisionOf``, ...), ProvToolbox's
 ``<prov:bundle>`` bundles and its ``<?org.openprovenance.prov.xml ...?>`` header,
@@ -28,260 +28,29 @@ legacy ``<voprov:document>`` (see :mod:`.provxml_voprov`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from lxml import etree
 
 from ..model import Bundle, Document
-from ..model.ids import PROV, VOPROV, XSD, XSI, Namespaces, QName
-from ..model.w3c import TIME_KEYS, W3C_FORMAL, RawStatement, Statement, from_statements, to_statements
+from ..model.ids import PROV, XSD, XSI, Namespaces, QName
+from ..model.w3c import TIME_KEYS, W3C_FORMAL, RawStatement, Statement, from_statements
 from ..util import paused_gc
 from .errors import FormatError, UnsafeInputError
 from .provxml_voprov import is_voprov_document
 from .provxml_voprov import rewrite as rewrite_voprov
-from .xsd_values import format_datetime, from_lexical, parse_datetime, to_lexical
+from .provxml_write import FORMAT, XSD_XML, _unescape_local, dumps
+from .xsd_values import from_lexical, parse_datetime
 
 __all__ = ["dumps", "loads", "parse_xml", "XSD_XML"]
 
-FORMAT = "PROV-XML"
-#: XML Schema namespace as XML documents write it (PROV-XML, prov and ProvToolbox): no '#'.
-XSD_XML = "http://www.w3.org/2001/XMLSchema"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 _XSI_TYPE = f"{{{XSI}}}type"
 _XML_LANG = f"{{{XML_NS}}}lang"
 _PROV_ID = f"{{{PROV}}}id"
 _PROV_REF = f"{{{PROV}}}ref"
 _P = f"{{{PROV}}}"
-
-# ------------------------------------------------------------------------ write
-
-_ATTR_RANK = {"prov:label": 0, "prov:location": 1, "prov:role": 2, "prov:type": 3, "prov:value": 4}
-_NCNAME = re.compile(r"^[A-Za-z_][\w.\-]*$")
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-#: The control characters XML 1.0 cannot hold, as bytes (U+FFFE and U+FFFF start with 0xEF in UTF-8).
-_ILLEGAL_BYTES = bytes(range(32)).translate(None, b"\t\n\r")
-
-
-def _esc(text: str) -> str:
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    return text
-
-
-def _esc_attr(text: str) -> str:
-    return _esc(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
-
-
-def _escape_local(local: str) -> str:
-    """Make ``local`` an XML NCName, escaping other characters as ``_xHHHH_`` (as prov does).
-
-    An underscore followed by ``x`` is escaped too, so that reading never unescapes a
-    name that was written literally.
-    """
-    out = []
-    for i, ch in enumerate(local):
-        plain = ch.isalnum() or (ch == "_" and local[i + 1 : i + 2] != "x") or (i > 0 and ch in ".-")
-        if i == 0 and ch.isdigit():
-            plain = False
-        out.append(ch if plain else f"_x{ord(ch):04X}_")
-    return "".join(out)
-
-
-def _unescape_local(local: str) -> str:
-    if "_x" not in local:
-        return local
-    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), local)
-
-
-class _Writer:
-    """Writes statements as PROV-XML text; one instance per document."""
-
-    def __init__(self) -> None:
-        self.out: list[str] = []
-        self._names: dict[str, str] = {}
-        self._refs: dict[str, str] = {}
-        #: Attribute names in statement order → their order in the element (by rank).
-        self._orders: dict[tuple[str, ...], list[int]] = {}
-
-    def ref(self, ident: str) -> str:
-        """``ident`` escaped for an attribute value (cached: the same ids recur as references)."""
-        escaped = self._refs.get(ident)
-        if escaped is None:
-            escaped = self._refs[ident] = _esc_attr(ident)
-        return escaped
-
-    def element_name(self, key: str, ns: Namespaces) -> str:
-        name = self._names.get(key)
-        if name is None:
-            prefix, sep, local = key.partition(":")
-            if not sep:
-                prefix, local = "", key
-            elif prefix not in ns:
-                raise FormatError(f"attribute {key!r} uses the undeclared prefix {prefix!r}", format=FORMAT)
-            if not _NCNAME.match(local) or "_x" in local:
-                local = _escape_local(local)
-            name = f"{prefix}:{local}" if prefix else local
-            self._names[key] = name
-        return name
-
-    def statements(self, statements: Iterable[Statement], ns: Namespaces, indent: str) -> None:
-        """Append the elements of ``statements``, each by the writer of its kind."""
-        writers = {kind: self.kind_writer(kind, ns, indent) for kind in W3C_FORMAL}
-        for st in statements:
-            writers[st.kind](st)
-
-    def kind_writer(self, kind: str, ns: Namespaces, indent: str) -> Callable[[Statement], None]:
-        """A function writing one ``kind`` statement, generated with its formal arguments
-        unrolled (no loop over positions); a statement whose formal list has another
-        length goes to :meth:`statement`, the plain loop it was generated from."""
-        keys = W3C_FORMAL[kind]
-        child = indent + "  "
-        values = [f"v{i}" for i in range(len(keys))]
-        scope: dict[str, Any] = {
-            "append": self.out.append,
-            "refs": self._refs,
-            "ref": self.ref,
-            "fmt": format_datetime,
-            "attributes": self.attributes,
-            "general": self.statement,
-            "NS": ns,
-            "INDENT": indent,
-            "CHILD": child,
-            "OPEN": f"{indent}<prov:{kind}",
-            "END": f"{indent}</prov:{kind}>\n",
-        }
-        lines = [
-            "def write(st):",
-            "    formal = st.formal",
-            f"    if len(formal) != {len(keys)}:",
-            "        return general(st, NS, INDENT)",
-        ]
-        if values:
-            lines.append(f"    {', '.join(values)}, = formal")
-        lines += [
-            "    ident = st.id",
-            "    attrs = st.attributes",
-            "    head = OPEN if ident is None else f'{OPEN} prov:id=\"{refs.get(ident) or ref(ident)}\"'",
-            f"    if not attrs{''.join(f' and {v} is None' for v in values)}:",
-            "        append(head + '/>\\n')",
-            "        return",
-            "    append(head + '>\\n')",
-        ]
-        for i, key in enumerate(keys):
-            if key in TIME_KEYS:
-                scope[f"O{i}"], scope[f"C{i}"] = f"{child}<{key}>", f"</{key}>\n"
-                text = f"fmt(v{i})"
-            else:
-                scope[f"O{i}"], scope[f"C{i}"] = f'{child}<{key} prov:ref="', '"/>\n'
-                text = f"refs.get(v{i}) or ref(v{i})"
-            lines += [f"    if v{i} is not None:", f"        append(f'{{O{i}}}{{{text}}}{{C{i}}}')"]
-        lines += ["    if attrs:", "        attributes(attrs, NS, CHILD)", "    append(END)"]
-        exec(compile("\n".join(lines), f"<PROV-XML writer of {kind}>", "exec"), scope)  # noqa: S102
-        return scope["write"]  # type: ignore[no-any-return]
-
-    def statement(self, st: Statement, ns: Namespaces, indent: str) -> None:
-        """Append the element of one statement (the reference the kind writers unroll)."""
-        append = self.out.append
-        child = indent + "  "
-        kind = st.kind
-        head = f"{indent}<prov:{kind}" if st.id is None else f'{indent}<prov:{kind} prov:id="{self.ref(st.id)}"'
-        if not st.attributes and not any(v is not None for v in st.formal):
-            append(f"{head}/>\n")
-            return
-        append(f"{head}>\n")
-        for key, value in zip(W3C_FORMAL[kind], st.formal, strict=False):
-            if value is not None:
-                if key in TIME_KEYS:
-                    append(f"{child}<{key}>{format_datetime(value)}</{key}>\n")
-                else:
-                    append(f'{child}<{key} prov:ref="{self.ref(value)}"/>\n')
-        if st.attributes:
-            self.attributes(st.attributes, ns, child)
-        append(f"{indent}</prov:{kind}>\n")
-
-    def attributes(self, attrs: list[tuple[str, Any]], ns: Namespaces, child: str) -> None:
-        """Append the attribute elements, in PROV-XML's order (label, location, role, type, value, others)."""
-        append = self.out.append
-        names = self._names
-        if len(attrs) > 1:
-            keys = tuple([key for key, _value in attrs])
-            order = self._orders.get(keys)
-            if order is None:
-                order = self._orders[keys] = sorted(range(len(keys)), key=lambda i: _ATTR_RANK.get(keys[i], 5))
-            attrs = [attrs[i] for i in order]
-        for key, value in attrs:
-            name = names.get(key) or self.element_name(key, ns)
-            if type(value) is str:
-                if "&" in value or "<" in value or ">" in value or "\r" in value:
-                    value = _esc(value)
-                append(f"{child}<{name}>{value}</{name}>\n")
-                continue
-            text, datatype, lang = to_lexical(value)
-            extra = f' xml:lang="{_esc_attr(lang)}"' if lang else ""
-            if datatype and not (lang and datatype in ("xsd:string", "prov:InternationalizedString")):
-                extra += f' xsi:type="{_esc_attr(ns.compact(datatype) if "://" in datatype else datatype)}"'
-            append(f"{child}<{name}{extra}>{_esc(text)}</{name}>\n")
-
-
-def _declarations(ns: Namespaces, skip: Namespaces | None = None) -> str:
-    parts = []
-    for prefix, uri in ns.declared().items():
-        if prefix in ("prov", "xsd", "xsi", "xml") or (skip is not None and skip.get(prefix) == uri):
-            continue
-        parts.append(f' xmlns:{prefix}="{_esc_attr(uri)}"')
-    if ns.default and (skip is None or skip.default != ns.default):
-        parts.append(f' xmlns="{_esc_attr(ns.default)}"')
-    return "".join(parts)
-
-
-def dumps(doc: Document, *, voprov_uri: str = VOPROV, **_options: Any) -> bytes:
-    """``doc`` as PROV-XML (UTF-8)."""
-    writer = _Writer()
-    with paused_gc():
-        ns, statements = to_statements(doc, voprov_uri=voprov_uri)
-        writer.out.append(
-            "<?xml version='1.0' encoding='UTF-8'?>\n"
-            f'<prov:document xmlns:prov="{PROV}" xmlns:xsd="{XSD_XML}" xmlns:xsi="{XSI}"{_declarations(ns)}>\n'
-        )
-        writer.statements(statements, ns, "  ")
-        for bundle_id, bundle in doc.bundles.items():
-            merged = Namespaces(
-                {**ns.declared(), **bundle.namespaces.declared()}, bundle.namespaces.default or ns.default
-            )
-            bns, bstatements = to_statements(_with_namespaces(bundle, merged), voprov_uri=voprov_uri)
-            writer.out.append(f'  <prov:bundleContent prov:id="{_esc_attr(bundle_id)}"{_declarations(bns, ns)}>\n')
-            writer.statements(bstatements, bns, "    ")
-            writer.out.append("  </prov:bundleContent>\n")
-        writer.out.append("</prov:document>\n")
-        text = "".join(writer.out)
-    data = text.encode("utf-8")
-    # Byte searches first (a few ms for 20 MB); the expression, 4x slower, only to say where.
-    if len(data.translate(None, _ILLEGAL_BYTES)) != len(data) or b"\xef" in data:
-        bad = _ILLEGAL_XML.search(text)
-        if bad:
-            line = text.count("\n", 0, bad.start()) + 1
-            raise FormatError(
-                f"a value contains the character U+{ord(bad.group()):04X}, which XML 1.0 cannot represent",
-                format=FORMAT,
-                line=line,
-            )
-    return data
-
-
-def _with_namespaces(bundle: Bundle, ns: Namespaces) -> Bundle:
-    """A view of ``bundle`` whose namespaces include the document's (prefixes are inherited)."""
-    view = Bundle(bundle.id, namespaces=ns)
-    view.records = bundle.records
-    return view
-
 
 # ------------------------------------------------------------------------- read
 

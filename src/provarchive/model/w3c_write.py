@@ -22,7 +22,7 @@ from .ids import KNOWN_VOPROV_URIS, VOPROV, Namespaces, QName
 from .records import Activity, Agent, Collection, Entity, Record, Relation
 from .w3c_tables import _ENTITY_CLASS_NAMES, _SLOTS, Statement, _compiled
 
-__all__ = ["to_statements", "to_keyed", "to_keyed_groups", "export_namespaces"]
+__all__ = ["to_statements", "to_keyed", "to_keyed_groups", "export_namespaces", "RecordPlans"]
 
 
 #: One attribute a record class writes: (name, Python expression of the value, value
@@ -300,3 +300,37 @@ def to_keyed_groups(
         writer.statements(bundle.records, encode)
     writer.release()
     return export_namespaces(bundle.namespaces, writer.used_vp, voprov_uri), groups
+
+
+class RecordPlans:
+    """The mapping's plan per record class, for formats that generate their own writers.
+
+    PROV-XML writes text straight from records with code generated from these plans
+    (the same ones :func:`to_statements` is generated from), and falls back to
+    :meth:`statements` for a record the plan does not cover (extra attributes).
+    One instance per bundle; :meth:`release` when done.
+    """
+
+    def __init__(self, namespaces: Namespaces, voprov_uri: str = VOPROV) -> None:
+        self._writer = _Writer(namespaces, voprov_uri)
+        #: The prefix of the IVOA (voprov) names the plans write.
+        self.vp = self._writer.vp
+
+    def plan(self, cls: type[Record]) -> tuple[str, list[_Item]]:
+        """The W3C statement kind of ``cls`` and its attribute items in statement order:
+        ``(name, value expression over the record r, value kind, guard expression or
+        None, is a voprov name)``; value kinds as in ``_SLOTS``, "c" a constant QName."""
+        return self._writer._plan(cls)
+
+    def statements(self, record: Record) -> list[Statement]:
+        """The statements of one record, exactly as :func:`to_statements` makes them."""
+        return self._writer.statements((record,))
+
+    @property
+    def used_vp(self) -> bool:
+        """Whether :meth:`statements` wrote a voprov name."""
+        return self._writer.used_vp
+
+    def release(self) -> None:
+        """Drop the generated statement writers (see ``_Writer.release``)."""
+        self._writer.release()
