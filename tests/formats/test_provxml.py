@@ -374,6 +374,11 @@ LINE_CASES = {
     "end-of-day time": (
         '<prov:activity prov:id="ex:a">\n<prov:startTime>2024-01-01T24:00:00Z</prov:startTime>\n</prov:activity>'
     ),
+    "indentations as we write and others": (
+        '  <prov:used prov:id="ex:u">\n    <prov:activity prov:ref="ex:a"/>\n  <prov:entity prov:ref="ex:e"/>\n'
+        "    \n    <prov:role>in</prov:role>\n      <prov:role>out</prov:role>\n<prov:role>x</prov:role>\n"
+        '    </prov:used>\n  <prov:entity prov:id="ex:e">\n    <prov:label>x</prov:label>\n  </prov:entity>'
+    ),
     "bundle": '<prov:bundleContent prov:id="ex:b">\n<prov:entity prov:id="ex:e"/>\n</prov:bundleContent>',
     # bad documents: the tree's error
     "nested value": '<prov:entity prov:id="ex:e">\n<ex:v><ex:w>1</ex:w></ex:v>\n</prov:entity>',
@@ -388,6 +393,8 @@ LINE_CASES = {
     "< in a reference": '<prov:used>\n<prov:activity prov:ref="ex:<a"/>\n</prov:used>',
     "unclosed record": '<prov:entity prov:id="ex:e">\n<prov:label>x</prov:label>',
     "mismatched closing tag": '<prov:entity prov:id="ex:e">\n<prov:label>x</prov:labels>\n</prov:entity>',
+    "indented mismatched closing tag": '  <prov:entity prov:id="ex:e">\n    <prov:label>x</prov:label>\n  </prov:e>',
+    "indented value holding an element": '  <prov:entity prov:id="ex:e">\n    <ex:v>1<ex:w/></ex:v>\n  </prov:entity>',
     "control character": '<prov:entity prov:id="ex:e">\n<prov:label>bell \x07</prov:label>\n</prov:entity>',
 }
 
@@ -407,6 +414,7 @@ LINE_READ = {
     "escaped local name",
     "value on two lines",
     "value over lines, indented",
+    "indentations as we write and others",
 }
 
 

@@ -498,6 +498,10 @@ def _read_canonical(raw: bytes) -> tuple[_Reader, list[RawStatement]] | None:
     return reader, statements
 
 
+#: The indentation of a record's children in the documents we and prov write.
+_CHILD_INDENT = "    "
+
+
 class _RecordShape(NamedTuple):
     """What the line reader knows about one record element (``prov:used``, ``prov:plan``, ...)."""
 
@@ -505,8 +509,9 @@ class _RecordShape(NamedTuple):
     implied: str | None  # the prov:type a subtype element implies
     formal_tags: dict[str, tuple[int, bool]]  # ``prov:local`` → (position, is a time)
     n_formal: int
-    refs: dict[str, int]  # ``<prov:local prov:ref=`` → position (-1: a member of hadMember)
+    refs: dict[str, int]  # ``<prov:local prov:ref=`` → position (-1: a member of hadMember), also indented
     closing: str  # ``</prov:kind>``
+    indented_closing: str  # ``  </prov:kind>``, as we and prov indent it
 
 
 class _CanonicalLines:
@@ -529,7 +534,8 @@ class _CanonicalLines:
             refs = {f"<{key} prov:ref=": i for key, (i, is_time) in formal_tags.items() if not is_time}
             if kind == "hadMember":
                 refs["<prov:entity prov:ref="] = -1
-            shape = _RecordShape(kind, implied, formal_tags, n, refs, f"</{name}>")
+            refs.update({_CHILD_INDENT + piece: i for piece, i in refs.items()})
+            shape = _RecordShape(kind, implied, formal_tags, n, refs, f"</{name}>", f"  </{name}>")
             self.openings[f"<{name}"] = self.id_openings[f"<{name} prov:id="] = shape
         #: ``<name [xml:lang="l"] [xsi:type="t"]`` of a value element → (attribute name,
         #: datatype, xml:lang, closing tag, neither typed nor in a language); filled as met.
@@ -611,26 +617,39 @@ class _CanonicalLines:
             members: list[str] = []
             if not empty:
                 closing = shape.closing
+                indented_closing = shape.indented_closing
                 refs = shape.refs
                 formal_tags = shape.formal_tags
+                # Lines are looked up with their indentation (tables hold the usual one too),
+                # and stripped only when that misses: most lines then need no lstrip.
                 for raw in rest_of_lines:
-                    line = raw.lstrip(" ")
-                    if line == closing:
+                    if raw == indented_closing:
                         break
-                    if line[-2:] == "/>":  # <prov:entity prov:ref="ex:e"/>
-                        parts = line.split('"')
+                    if raw[-2:] == "/>":  # <prov:entity prov:ref="ex:e"/>
+                        parts = raw.split('"')
                         where = refs.get(parts[0])
+                        if where is None:
+                            where = refs.get(parts[0].lstrip(" "))
                         if where is None or len(parts) != 3 or parts[2] != "/>" or "<" in parts[1]:
-                            raise _NotCanonical(line)
+                            raise _NotCanonical(raw)
                         if where < 0:
                             members.append(parts[1])
                         else:
                             formal[where] = parts[1]
                         continue
-                    if not line:
-                        continue
-                    head, _gt, text = line.partition(">")  # <name ...> value </name>
-                    key, datatype, lang, closing_tag, plain = value_tags.get(head) or value_tag(head)
+                    head, _gt, text = raw.partition(">")  # <name ...> value </name>
+                    known = value_tags.get(head)
+                    if known is None:
+                        line = raw.lstrip(" ")
+                        if line == closing:
+                            break
+                        if not line:
+                            continue
+                        indented_head = head
+                        head, _gt, text = line.partition(">")
+                        known = value_tags.get(head) or value_tag(head)
+                        value_tags[indented_head] = known  # the same tag at the same indentation
+                    key, datatype, lang, closing_tag, plain = known
                     if not text.endswith(closing_tag):  # a value over several lines
                         pieces = [text]
                         for raw in rest_of_lines:
@@ -638,19 +657,19 @@ class _CanonicalLines:
                             if raw.endswith(closing_tag):
                                 break
                         else:
-                            raise _NotCanonical(line)
+                            raise _NotCanonical(raw)
                         text = "\n".join(pieces)
                     value = text[: len(text) - len(closing_tag)]
                     if "<" in value:
-                        raise _NotCanonical(line)
+                        raise _NotCanonical(raw)
                     hit = formal_tags.get(key)
                     if hit is not None:
                         if not hit[1] or not plain:
-                            raise _NotCanonical(line)  # a reference written as text, a typed time
+                            raise _NotCanonical(raw)  # a reference written as text, a typed time
                         try:
                             formal[hit[0]] = parse_datetime(value)
                         except ValueError:
-                            raise _NotCanonical(line) from None
+                            raise _NotCanonical(raw) from None
                     elif plain:
                         attrs.append((key, value))
                     else:
