@@ -1,8 +1,9 @@
 """PROV-XML (W3C Note, http://www.w3.org/ns/prov#) read and write.
 
-Documents go through :func:`provarchive.model.w3c.to_statements` /
-:func:`~provarchive.model.w3c.from_statements`, so IVOA classes become typed W3C
-entities exactly as in every other PROV format. Layout, as in the PROV-XML schema::
+Documents are read through :func:`~provarchive.model.w3c.from_statements` and written
+with the plans :func:`~provarchive.model.w3c.to_statements` is made from (see
+:mod:`.provxml_write`), so IVOA classes become typed W3C entities exactly as in every
+other PROV format. Layout, as in the PROV-XML schema::
 
     <prov:document xmlns:prov=... xmlns:ex=...>
       <prov:entity prov:id="ex:raw">
