@@ -17,7 +17,7 @@ from typing import NamedTuple
 from .configuration import WasConfiguredBy
 from .ids import PROV, Namespaces
 from .records import RELATION_CLASSES, Activity, Agent, Collection, Entity, Record, Relation
-from .w3c_read import _MISSING, _Reader
+from .w3c_read import _Reader, blank_slots
 from .w3c_tables import _AGENT_TYPES, _CLASS_BY_NAME, CACHE_LIMIT, W3C_FORMAL
 
 __all__ = ["KeyedClass", "KeyedKind", "keyed_kinds"]
@@ -127,19 +127,8 @@ def _keyed_class(reader: _Reader, cls: type[Record]) -> KeyedClass | None:
     if issubclass(cls, Relation):
         taken = {name for name, _key in formal} | {slot for slot, _key, _how in slots}
         return KeyedClass(cls, formal, slots, tuple(s for s in cls.IVOA if s not in taken), ())
-    template = cls("_:template")  # type: ignore[call-arg]
-    none: list[str] = []
-    lists: list[str] = []
     read = {name for name, _key in formal} | {slot for slot, _key, how in slots if how != "l" and how != "ql"}
-    for klass in cls.__mro__:
-        for slot in getattr(klass, "__slots__", ()):
-            if slot in ("id", "attributes") or slot in none or slot in lists or slot in read:
-                continue
-            value = getattr(template, slot, _MISSING)
-            if value is None:
-                none.append(slot)
-            elif type(value) is list and not value:
-                lists.append(slot)
-            else:
-                return None
-    return KeyedClass(cls, formal, slots, tuple(none), tuple(lists))
+    blanks = blank_slots(cls, read)
+    if blanks is None:
+        return None
+    return KeyedClass(cls, formal, slots, tuple(blanks[0]), tuple(blanks[1]))

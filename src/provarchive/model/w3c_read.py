@@ -195,21 +195,11 @@ class _Reader:
         an empty list) is set the same way. A class whose ``__init__`` sets anything
         else keeps its ``__init__``.
         """
-        template = cls("_:template")  # type: ignore[call-arg]
-        none: list[str] = []
-        lists: list[str] = []
-        for klass in cls.__mro__:
-            for slot in getattr(klass, "__slots__", ()):
-                if slot in ("id", "attributes") or slot in none or slot in lists:
-                    continue
-                value = getattr(template, slot, _MISSING)
-                if value is None:
-                    none.append(slot)
-                elif type(value) is list and not value:
-                    lists.append(slot)
-                else:
-                    self._blanks[cls] = cls  # type: ignore[assignment]
-                    return cls  # type: ignore[return-value]
+        blanks = blank_slots(cls)
+        if blanks is None:
+            self._blanks[cls] = cls  # type: ignore[assignment]
+            return cls  # type: ignore[return-value]
+        none, lists = blanks
         lines = ["def blank(id):", "    o = new(cls)", "    o.id = id"]
         if none:
             lines.append(f"    {' = '.join('o.' + slot for slot in none)} = None")
@@ -270,6 +260,31 @@ class _Reader:
 
 #: Marks a slot an instance has not set.
 _MISSING = object()
+
+
+def blank_slots(cls: type[Record], skip: Iterable[str] = ()) -> tuple[list[str], list[str]] | None:
+    """The slots ``cls(id)`` leaves None and those it sets to an empty list; None if it sets others.
+
+    Read from one instance made by ``__init__``, so the generated constructors that
+    assign these slots directly cannot drift from it. ``id``, ``attributes`` and the
+    slots in ``skip`` (those the caller fills itself) are left out.
+    """
+    template = cls("_:template")  # type: ignore[call-arg]
+    skipped = {"id", "attributes", *skip}
+    none: list[str] = []
+    lists: list[str] = []
+    for klass in cls.__mro__:
+        for slot in getattr(klass, "__slots__", ()):
+            if slot in skipped or slot in none or slot in lists:
+                continue
+            value = getattr(template, slot, _MISSING)
+            if value is None:
+                none.append(slot)
+            elif type(value) is list and not value:
+                lists.append(slot)
+            else:
+                return None
+    return none, lists
 
 
 def _convert(value: Any, how: str) -> Any:
