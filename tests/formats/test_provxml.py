@@ -545,3 +545,68 @@ def test_record_writer_agrees_on_voprov_declarations_and_errors() -> None:
         assert new == old
         outcomes.append(type(new))
     assert bytes in outcomes and tuple in outcomes
+
+
+# ------------------------------------------- records built by the line reader against tuples
+
+
+def _records_both_ways(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    """What loads gives with the line reader's record makers and with tuples only: every
+    record slot by slot, which record each id finds, or the error with its position."""
+    from provarchive.formats import provxml_records
+
+    from .test_provjson import _slots
+
+    def outcome() -> object:
+        try:
+            doc = provxml.loads(data)
+        except FormatError as exc:
+            return ("error", str(exc), exc.line, exc.column)
+        index = [
+            (bid, sorted((ident, next(i for i, r in enumerate(b.records) if r is e)) for ident, e in b._index.items()))
+            for bid, b in [(None, doc), *doc.bundles.items()]
+        ]
+        return [(bundle.id, _slots(record)) for bundle, record in doc.all_records()], index
+
+    made = outcome()
+    with monkeypatch.context() as patch:
+        patch.setattr(provxml, "record_makers", lambda namespaces: {})
+        tuples_only = outcome()
+    assert provxml_records.record_makers  # the real makers are back
+    return made, tuples_only
+
+
+def test_records_built_by_the_line_reader_are_those_from_statements_builds(
+    conformance: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provarchive.examples import kitchen_sink, pipeline
+
+    from .test_provjson import typed_document
+
+    sources = [provxml.dumps(doc) for doc in (pipeline(300), kitchen_sink(), typed_document())]
+    sources += [path.read_bytes() for path in xml_files(conformance)]
+    sources += [provxml.dumps(doc) for doc in _corpus_documents(conformance) if not doc.bundles]
+    made_here = 0
+    for data in sources:
+        made, tuples_only = _records_both_ways(data, monkeypatch)
+        assert made == tuples_only
+        canonical = provxml._read_canonical(data)
+        if canonical is not None:
+            made_here += sum(1 for item in canonical[1] if type(item) is not tuple)
+    assert made_here > 1000  # the makers did build most pipeline records
+
+
+def test_line_reader_makers_leave_the_unusual_shapes_to_statements() -> None:
+    from provarchive.formats.provxml_records import record_makers
+    from provarchive.model import Namespaces
+
+    makers = record_makers(Namespaces({"ex": "http://example.org/"}))
+    assert "agent" not in makers and "hadMember" not in makers and "wasInfluencedBy" not in makers
+    assert makers["wasAssociatedWith"]("_:a", ["ex:act", None, "ex:plan"], []) is not None
+    assert makers["wasAssociatedWith"](None, ["ex:act", None, "ex:plan"], []) is None  # maybe a description
+    assert makers["entity"]("ex:e", [], [("prov:type", QName("prov:Plan"))]) is None
+    assert makers["entity"]("ex:e", [], [("prov:label", "a"), ("prov:label", "b")]) is None  # second label
+    assert makers["entity"]("ex:e", [], [("prov:label", Literal("a", lang="en"))]) is None
+    entity = makers["entity"]("ex:e", [], [("prov:label", "a"), ("ex:size", 3)])
+    assert entity is not None and entity.name == "a" and entity.attributes == [("ex:size", 3)]
+    assert record_makers(Namespaces({"p": "http://www.w3.org/ns/prov#"})) == {}  # ambiguous names

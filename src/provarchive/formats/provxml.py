@@ -34,11 +34,12 @@ from typing import Any, NamedTuple
 
 from lxml import etree
 
-from ..model import Bundle, Document
+from ..model import Bundle, Document, Record
 from ..model.ids import PROV, XSD, XSI, Namespaces, QName
 from ..model.w3c import TIME_KEYS, W3C_FORMAL, RawStatement, Statement, from_statements
 from ..util import paused_gc
 from .errors import FormatError, UnsafeInputError
+from .provxml_records import record_makers
 from .provxml_voprov import is_voprov_document
 from .provxml_voprov import rewrite as rewrite_voprov
 from .provxml_write import FORMAT, XSD_XML, _unescape_local, dumps
@@ -456,7 +457,7 @@ def _loads_canonical(raw: bytes) -> Document | None:
         return _build(statements, reader.doc_ns, None)  # type: ignore[arg-type]
 
 
-def _read_canonical(raw: bytes) -> tuple[_Reader, list[RawStatement]] | None:
+def _read_canonical(raw: bytes) -> tuple[_Reader, list[RawStatement | Record]] | None:
     """The statements of a PROV-XML document in the layout we and prov write, or None.
 
     The layout: one element per line, namespaces declared on the root only, records
@@ -578,8 +579,9 @@ class _CanonicalLines:
         known = self.values[head] = (key, datatype, lang, f"</{name}>", xsi is None and lang is None)
         return known
 
-    def read(self, lines: list[str], start: int) -> list[RawStatement]:
-        """The statements on ``lines[start:]``, up to ``</prov:document>`` and blank lines."""
+    def read(self, lines: list[str], start: int) -> list[RawStatement | Record]:
+        """The statements on ``lines[start:]``, up to ``</prov:document>`` and blank lines;
+        in the common shapes, the records themselves (:mod:`.provxml_records`)."""
         reader = self.reader
         target = reader.doc_ns
         nsmap = self.nsmap
@@ -588,7 +590,8 @@ class _CanonicalLines:
         value_tags = self.values
         value_tag = self.value_tag
         typed_value = reader.typed_value
-        out: list[RawStatement] = []
+        makers = record_makers(target)  # kinds whose records are built here (see provxml_records)
+        out: list[RawStatement | Record] = []
         append = out.append
         rest_of_lines = iter(lines[start:])
         for raw in rest_of_lines:
@@ -680,8 +683,10 @@ class _CanonicalLines:
             if kind == "hadMember":
                 for member in members or (None,):
                     append((kind, ident, [formal[0], member], list(attrs)))
-            else:
-                append((kind, ident, formal, attrs))
+                continue
+            make = makers.get(kind)
+            record = None if make is None or shape.implied else make(ident, formal, attrs)
+            append((kind, ident, formal, attrs) if record is None else record)
         raise _NotCanonical("no </prov:document>")
 
 
