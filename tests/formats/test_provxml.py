@@ -610,3 +610,20 @@ def test_line_reader_makers_leave_the_unusual_shapes_to_statements() -> None:
     entity = makers["entity"]("ex:e", [], [("prov:label", "a"), ("ex:size", 3)])
     assert entity is not None and entity.name == "a" and entity.attributes == [("ex:size", 3)]
     assert record_makers(Namespaces({"p": "http://www.w3.org/ns/prov#"})) == {}  # ambiguous names
+    collection = makers["entity"]("ex:c", [], [("prov:label", "c"), ("prov:type", QName("prov:Collection"))])
+    assert type(collection).__name__ == "Collection" and collection.attributes == []
+    two_types = [("prov:type", QName("prov:Collection")), ("prov:type", QName("prov:Collection"))]
+    assert makers["entity"]("ex:c", [], two_types) is None
+    assert makers["entity"]("ex:c", [], [("prov:type", "prov:Collection")]) is None  # a string, not a QName
+    assert "wasInfluencedBy" not in makers  # no voprov prefix: no WasConfiguredBy
+    vp = record_makers(Namespaces({"voprov": "http://www.ivoa.net/documents/ProvenanceDM/index.html#"}))
+    configured = [("prov:type", QName("voprov:WasConfiguredBy")), ("voprov:artefactType", "Parameter")]
+    made = vp["wasInfluencedBy"](None, ["ex:act", "ex:p"], [*configured, ("ex:n", 1)])
+    assert type(made).__name__ == "WasConfiguredBy" and made.artefact_type == "Parameter"
+    assert made.attributes == [("ex:n", 1)]
+    assert vp["wasInfluencedBy"](None, ["ex:act", "ex:p"], []) is None  # a plain influence
+    assert vp["wasInfluencedBy"](None, ["ex:act", "ex:p"], [*configured, configured[1]]) is None
+    time = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    dataset = vp["entity"]("ex:d", [], [("prov:type", QName("voprov:DatasetEntity")), ("voprov:generatedAtTime", time)])
+    assert type(dataset).__name__ == "DatasetEntity" and dataset.generated_at_time == time
+    assert vp["entity"]("ex:d", [], [("voprov:generatedAtTime", "2024")]) is None  # not a datetime
