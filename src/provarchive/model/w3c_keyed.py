@@ -1,11 +1,13 @@
 """Keyed reading plans: the mapping of :func:`~provarchive.model.w3c_read.from_statements`
 spelled as data, for readers that build records without statements.
 
-The PROV-JSON reader (``formats/provjson_decoders.py``) generates one constructor per
-statement kind from these plans, which is several times cheaper than making a
-statement and mapping it. The plans are derived from the same tables and the same
+The PROV-JSON reader (``formats/provjson_decoders.py``) and the PROV-XML line reader
+(``formats/provxml_records.py``) generate one constructor per statement kind from these
+plans, which is several times cheaper than making a statement and mapping it. The
+plans are derived from the same tables and the same
 :class:`~provarchive.model.w3c_read._Reader` key maps as statement reading, so the two
-paths read a document alike (``tests/formats/test_provjson.py`` checks that they do).
+paths read a document alike (``tests/formats/test_provjson.py`` and
+``tests/formats/test_provxml.py`` check that they do).
 """
 
 from __future__ import annotations

@@ -319,7 +319,7 @@ def from_statements(
 
     A statement may also be a plain ``(kind, id, formal, attributes)`` tuple: readers
     of large documents build those, as a tuple costs a fraction of a ``Statement``.
-    Readers that build most records themselves (PROV-JSON, see :func:`keyed_kinds`)
+    Readers that build most records themselves (PROV-JSON and PROV-XML, see :func:`keyed_kinds`)
     may also pass records, which are added in their place.
     """
     bundle: Bundle = target if target is not None else Document(namespaces=namespaces)
