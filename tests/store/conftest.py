@@ -41,3 +41,13 @@ def archive(archive_url: str) -> Iterator[Archive]:
         yield store
     finally:
         store.close()
+
+
+@pytest.fixture
+def sqlite_archive(tmp_path: Path) -> Iterator[Archive]:
+    """An open, empty SQLite archive, for what only the SQLite backend does (its level walk)."""
+    store = open_archive(str(tmp_path / "archive.db"))
+    try:
+        yield store
+    finally:
+        store.close()

@@ -93,11 +93,11 @@ def test_walk_matches_networkx(
     switch=st.integers(0, 3),
 )
 def test_a_walk_finished_in_one_query_gives_the_same_answer(
-    archive: Archive, spec: dict[str, list[tuple[int, int]]], start: int, depth: int | None, switch: int
+    sqlite_archive: Archive, spec: dict[str, list[tuple[int, int]]], start: int, depth: int | None, switch: int
 ) -> None:
     """Level by level (SQLite) hands deep walks to the recursive CTE: any level of the switch agrees."""
-    if not archive.backend.walks_by_level:
-        pytest.skip("this backend walks in one query already")
+    archive = sqlite_archive
+    assert archive.backend.walks_by_level
     tag = f"s{next(_graph_numbers)}_"
     doc, graph, with_members = build(spec, tag)
     archive.ingest(doc)
@@ -132,10 +132,10 @@ def test_a_chain_deeper_than_the_level_walk_is_walked_to_its_end(archive: Archiv
             assert got == want
 
 
-def test_a_level_walk_reads_in_its_own_transaction_or_in_the_callers(archive: Archive) -> None:
-    """Levels run in one read transaction, ended after the walk; a caller's open one is left open."""
-    if not archive.backend.walks_by_level:
-        pytest.skip("this backend walks in one query")
+def test_a_level_walk_reads_in_its_own_transaction_or_in_the_callers(sqlite_archive: Archive) -> None:
+    """Levels run in one read transaction (SQLite), ended after the walk; a caller's open one is left open."""
+    archive = sqlite_archive
+    assert archive.backend.walks_by_level
     archive.ingest(kitchen_sink())
     want = archive.lineage_ids("ex:run042.dl1", depth=None)
     with archive.engine.connect() as conn:
