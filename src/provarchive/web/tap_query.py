@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..adql import AdqlError, Catalogue, open_sqlite_readonly, run_query, translate
+from ..config import TapSettings
 from .tap_results import OutputFormat, describe_fields, parse_format, write_result
 from .tap_schema import PublishedColumn, TapMetadata, build_tap_metadata
 
@@ -45,17 +46,21 @@ class TapError(ValueError):
 
 @dataclass(frozen=True)
 class TapConfig:
-    """Limits and locations of the TAP service (also written to a file for async jobs)."""
+    """Limits and locations of the TAP service (also written to a file for async jobs).
+
+    The limits a user can configure default to those of :class:`~provarchive.config.TapSettings`
+    (documented there), so the two cannot disagree.
+    """
 
     archive_url: str
     tap_schema_path: str | None = None
     """SQLite only: the file holding the materialised TAP_SCHEMA."""
-    maxrec_default: int = 10000
-    maxrec_hard: int = 100000
-    sync_timeout_s: float = 30.0
-    async_timeout_s: float = 600.0
-    max_upload_rows: int = 100000
-    max_upload_bytes: int = 20 * 1024 * 1024
+    maxrec_default: int = TapSettings.maxrec_default
+    maxrec_hard: int = TapSettings.maxrec_hard
+    sync_timeout_s: float = TapSettings.sync_timeout_s
+    async_timeout_s: float = TapSettings.async_timeout_s
+    max_upload_rows: int = TapSettings.max_upload_rows
+    max_upload_bytes: int = TapSettings.max_upload_bytes
     max_uploads: int = 8
     max_lineage_depth: int = 100
 
