@@ -18,9 +18,7 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
-import statistics
 import tempfile
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +29,7 @@ import sqlglot
 
 from provarchive.adql import Catalogue, open_sqlite_readonly, run_postgres, run_sqlite, translate
 from provarchive.adql.dialect import ADQL
+from timing import median_times
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REPEAT = 7
@@ -136,13 +135,8 @@ def load_postgres(url: str, data: tuple[Any, ...]) -> None:
 
 
 def median_ms(work: Callable[[], object], repeat: int = REPEAT) -> float:
-    work()  # warm
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+    """Median wall milliseconds of ``repeat`` calls after a warm-up call."""
+    return median_times(work, repeat, warm=True)[0] * 1000
 
 
 def main() -> None:

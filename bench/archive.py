@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import tempfile
 import time
 import uuid
@@ -37,6 +36,7 @@ from provarchive.store import Archive, open_archive
 from provarchive.store.rows import RowMaker
 from provarchive.store.schema import SCHEMA, TABLE_BY_NAME
 from provarchive.util import paused_gc
+from timing import median_times
 
 EX = "http://example.org/cta-bench#"
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -122,26 +122,13 @@ def edges_of(doc: Document) -> Iterator[tuple[str, str]]:
             yield record.entity, record.activity  # type: ignore[attr-defined]
 
 
-def median_ms(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    """Median wall time in ms, and the last result."""
-    wall, _cpu, result = median_wall_cpu_ms(fn, runs)
-    return wall, result
-
-
 def median_wall_cpu_ms(fn: Callable[[], Any], runs: int) -> tuple[float, float, Any]:
-    """Median wall and process CPU time in ms, and the last result.
+    """Median wall and process CPU time in ms after a warm-up call, and the last result.
 
-    The machine is shared: under load, wall time includes waiting for a core. On SQLite
-    the database runs in this process, so CPU time is the cost of the work itself.
+    On SQLite the database runs in this process, so CPU time is the cost of the work itself.
     """
-    fn()  # warm
-    walls, cpus, result = [], [], None
-    for _ in range(runs):
-        c, t = time.process_time(), time.perf_counter()
-        result = fn()
-        walls.append((time.perf_counter() - t) * 1000)
-        cpus.append((time.process_time() - c) * 1000)
-    return statistics.median(walls), statistics.median(cpus), result
+    wall, cpu, result = median_times(fn, runs, warm=True)
+    return wall * 1000, cpu * 1000, result
 
 
 def server_cpu_s(archive: Archive) -> float | None:
@@ -267,11 +254,11 @@ def bench_backend(
             f"| {db_ms / nx_ms:.2f}× (CPU {db_cpu / nx_cpu:.2f}×) |"
         )
     product = products[len(products) // 2]
-    doc_ms, doc = median_ms(lambda: archive.lineage(product, depth=None), max(3, runs // 3))
+    doc_ms, _cpu, doc = median_wall_cpu_ms(lambda: archive.lineage(product, depth=None), max(3, runs // 3))
     lines.append(
         f"| {name} | (a') full lineage Document of that product: {doc.count():,} records | {doc_ms:.1f} ms | — | — |"
     )
-    search_ms, rows = median_ms(
+    search_ms, _cpu, rows = median_wall_cpu_ms(
         lambda: archive.search(
             type="DL2", description="reconstruct", version="0.19", since=T0 + timedelta(days=1), limit=100
         ),

@@ -9,14 +9,13 @@ Run with ``.venv/bin/python bench/graph.py``; prints medians and ratios.
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 
 import networkx as nx
 
 from provarchive.examples import pipeline
 from provarchive.formats.graph import build_graph, dumps_dot, dumps_svg
+from timing import median_times
 
 #: Pipeline sizes (records) giving about 200 and 2000 drawn nodes.
 SIZES = {200: 500, 2000: 5700}
@@ -24,12 +23,8 @@ REPEAT = 5
 
 
 def median_seconds(work: Callable[[], object], repeat: int = REPEAT) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    """Median wall seconds of ``repeat`` calls."""
+    return median_times(work, repeat)[0]
 
 
 def main() -> None:

@@ -9,10 +9,7 @@ the difference is the collector.
 
 from __future__ import annotations
 
-import gc
-import statistics
 import sys
-import time
 from collections.abc import Callable
 
 from prov.model import ProvDocument
@@ -20,22 +17,13 @@ from prov.model import ProvDocument
 from provarchive.examples import pipeline
 from provarchive.formats import provxml
 from provarchive.util import paused_gc
+from timing import median_times
 
 
 def medians(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds), medians over ``repeats`` runs.
-
-    The garbage of one run is collected before the next starts (outside the timing),
-    so that no run pays for the one before it.
-    """
-    wall, cpu = [], []
-    for _ in range(repeats):
-        gc.collect()
-        w0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - w0)
-        cpu.append(time.process_time() - c0)
-    return statistics.median(wall), statistics.median(cpu)
+    """(wall seconds, CPU seconds), medians over ``repeats`` runs, garbage collected between runs."""
+    wall, cpu, _result = median_times(fn, repeats, collect=True)
+    return wall, cpu
 
 
 def main() -> None:

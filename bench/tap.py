@@ -22,7 +22,6 @@ import importlib.util
 import os
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from provarchive.adql import translate
 from provarchive.formats import dumps, loads
 from provarchive.store import open_archive
 from provarchive.web.tap_schema import build_tap_metadata
+from timing import median_times
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 HERE = Path(__file__).resolve().parent
@@ -52,13 +52,8 @@ def _archive_bench() -> Any:
 
 
 def median_ms(fn: Callable[[], Any], runs: int) -> float:
-    fn()  # warm caches and connections
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    """Median wall milliseconds of ``runs`` calls after a warm-up call (caches and connections)."""
+    return median_times(fn, runs, warm=True)[0] * 1000
 
 
 def free_port() -> int:

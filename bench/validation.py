@@ -13,9 +13,7 @@ Prints medians for ``validate(doc, rules=...)`` with rules w3c, ivoa and all, ne
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from collections.abc import Callable
 
 from prov.model import ProvDocument
@@ -25,17 +23,13 @@ from provarchive.formats import provjson
 from provarchive.model.w3c import to_statements
 from provarchive.util import paused_gc
 from provarchive.validation import validate
+from timing import median_times
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
     """Median wall-clock and CPU seconds (CPU time is steadier on a shared, loaded machine)."""
-    wall, cpu = [], []
-    for _ in range(repeats):
-        w0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - w0)
-        cpu.append(time.process_time() - c0)
-    return statistics.median(wall), statistics.median(cpu)
+    wall, cpu, _result = median_times(fn, repeats)
+    return wall, cpu
 
 
 def main() -> None:
