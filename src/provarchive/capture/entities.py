@@ -21,7 +21,7 @@ from .events import SpoolWriter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing costs ~10 ms to import: only for type checkers
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
     from typing import Any
 
     from .hashing import HashPolicy
@@ -32,6 +32,7 @@ __all__ = [
     "digest_id",
     "looks_like_id",
     "walk_files",
+    "walk_file_entries",
     "wait_for_deferred_hashes",
     "MISSING",
     "STAT",
@@ -82,19 +83,32 @@ def is_fits(path: str) -> bool:
     return path.endswith(FITS_SUFFIXES)
 
 
-def walk_files(root: str) -> Iterable[str]:
+def walk_file_entries(root: str) -> Iterator[os.DirEntry[str]]:
+    """The directory entries of every regular file under ``root`` (symlinked directories not followed).
+
+    Unreadable directories and entries that vanish while being looked at are passed
+    over: a pipeline's output directory may change while it is being recorded.
+    """
     stack = [root]
     while stack:
         directory = stack.pop()
         try:
             with os.scandir(directory) as listing:
                 for entry in listing:
-                    if entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                    elif entry.is_file():
-                        yield entry.path
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        elif entry.is_file():
+                            yield entry
+                    except OSError:
+                        continue
         except OSError:
             continue
+
+
+def walk_files(root: str) -> Iterable[str]:
+    """The path of every regular file under ``root`` (see :func:`walk_file_entries`)."""
+    return (entry.path for entry in walk_file_entries(root))
 
 
 class EntityBuilder:

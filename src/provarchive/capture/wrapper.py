@@ -24,6 +24,7 @@ import os
 import sys
 import time
 
+from .entities import walk_file_entries
 from .recorder import RecordedActivity
 
 TYPE_CHECKING = False
@@ -170,22 +171,12 @@ def _say(message: str, quiet: bool) -> None:
 def _snapshot(root: str) -> dict[str, tuple[int, int, int]]:
     """``{path: (size, mtime_ns, inode)}`` of every file under ``root``."""
     found: dict[str, tuple[int, int, int]] = {}
-    stack = [root]
-    while stack:
-        directory = stack.pop()
+    for entry in walk_file_entries(root):
         try:
-            with os.scandir(directory) as listing:
-                for entry in listing:
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append(entry.path)
-                        elif entry.is_file():
-                            st = entry.stat()
-                            found[entry.path] = (st.st_size, st.st_mtime_ns, st.st_ino)
-                    except OSError:
-                        continue
-        except OSError:
+            st = entry.stat()
+        except OSError:  # removed since it was listed
             continue
+        found[entry.path] = (st.st_size, st.st_mtime_ns, st.st_ino)
     return found
 
 
