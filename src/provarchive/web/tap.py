@@ -23,11 +23,11 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from ..adql import udf_features
 from ..jobs.definitions import parse_definition
-from ..jobs.errors import UnknownJobError, UsageError
+from ..jobs.errors import UnknownJobError
 from ..jobs.models import User
 from ..jobs.phases import Phase
 from ..jobs.service import JobService
@@ -37,7 +37,7 @@ from .tap_examples import examples_document
 from .tap_query import LANGUAGES, TapConfig, TapEngine, TapError, Upload, is_postgres
 from .tap_results import OUTPUT_FORMATS
 from .tap_schema import build_tap_metadata, materialise_postgres, materialise_sqlite, table_document, tableset_document
-from .uws import Form, base_url, job_url, read_form, service_of
+from .uws import Form, base_url, create_job_from_form, job_url, read_form, see_other, service_of
 from .xml import availability_document
 
 __all__ = ["router", "install", "start", "AsyncPathAlias", "TAP_JOBDEF"]
@@ -211,23 +211,8 @@ def create_async_job(
     request: Request, form: Form = Depends(read_form), caller: User | None = Depends(current_user)
 ) -> Response:
     """Create a TAP query job (PHASE=RUN may come with it), exactly as a UWS job list does."""
-    try:
-        phase = form.control("phase")
-        if phase is not None and phase.upper() != "RUN":
-            raise UsageError(f"PHASE={phase} cannot be given when creating a job; only PHASE=RUN")
-        job = service_of(request).create_job(
-            TAP_JOBDEF,
-            caller,
-            _job_parameters(form.parameters()),
-            form.uploads,
-            run_id=form.control("runid"),
-            execution_duration=form.control("executionduration"),
-            destruction=form.control("destruction"),
-            run=phase is not None,
-        )
-    finally:
-        form.cleanup()
-    return RedirectResponse(job_url(request, job), status_code=303)
+    job = create_job_from_form(service_of(request), TAP_JOBDEF, caller, form, _job_parameters)
+    return see_other(job_url(request, job))
 
 
 @router.post(ASYNC_PATH + "/{job_id}/parameters")
@@ -238,7 +223,7 @@ def update_async_parameters(request: Request, job_id: str, form: Form = Depends(
         service_of(request).update_parameters(job, _job_parameters(form.parameters()), form.uploads)
     finally:
         form.cleanup()
-    return RedirectResponse(job_url(request, job), status_code=303)
+    return see_other(job_url(request, job))
 
 
 @router.get(ASYNC_PATH + "/{job_id}/error")

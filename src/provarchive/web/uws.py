@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
@@ -164,15 +164,33 @@ async def create_job(
 ) -> Response:
     from starlette.concurrency import run_in_threadpool
 
+    job = await run_in_threadpool(create_job_from_form, service_of(request), jobdef, caller, form)
+    return see_other(job_url(request, job))
+
+
+def create_job_from_form(
+    service: JobService,
+    jobdef: str,
+    caller: User | None,
+    form: Form,
+    parameters: Callable[[list[tuple[str, str]]], list[tuple[str, str]]] | None = None,
+) -> Job:
+    """Create a job from a POST to a job list (UWS 1.1 §2.2.3.1), for UWS and TAP alike.
+
+    Only PHASE=RUN may come with the creation; RUNID, EXECUTIONDURATION and DESTRUCTION
+    are read from the form. ``parameters`` turns the form's parameters into the job's
+    (TAP renames and filters them). The form's uploaded files are cleaned up whatever
+    happens.
+    """
     try:
         phase = form.control("phase")
         if phase is not None and phase.upper() != "RUN":
             raise UsageError(f"PHASE={phase} cannot be given when creating a job; only PHASE=RUN")
-        job = await run_in_threadpool(
-            service_of(request).create_job,
+        given = form.parameters()
+        return service.create_job(
             jobdef,
             caller,
-            form.parameters(),
+            given if parameters is None else parameters(given),
             form.uploads,
             run_id=form.control("runid"),
             execution_duration=form.control("executionduration"),
@@ -181,7 +199,6 @@ async def create_job(
         )
     finally:
         form.cleanup()
-    return see_other(job_url(request, job))
 
 
 def parse_phase_value(value: str) -> Phase:
