@@ -59,6 +59,12 @@ class Backend:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    def lock_lineage(self, conn: Connection) -> None:
+        """Wait until no other transaction is updating ``lineage_edge``'s flags (see ingest).
+
+        Nothing to do where write transactions are serialised already (SQLite).
+        """
+
     def dbapi(self, conn: Connection) -> Any:
         """The driver connection under a SQLAlchemy connection (for bulk paths)."""
         return conn.connection.driver_connection
@@ -107,8 +113,10 @@ class Backend:
     def walk_step_sql(self, direction: str, *, members: bool) -> str:
         """One level of a walk: every neighbour of the ids in the JSON array ``:frontier``.
 
-        Returns one row holding one JSON array of the neighbours, duplicates kept (the
-        caller removes them with the ids it has seen). Only for ``walks_by_level``.
+        Returns one row of two JSON arrays of neighbours, duplicates kept (the caller
+        removes them with the ids it has seen): those to walk on from, and those where
+        the walk ends, which have no edge onward (the flags of :func:`walk_edges`;
+        always empty with ``members``). Only for ``walks_by_level``.
         """
         raise NotImplementedError
 
@@ -208,13 +216,21 @@ class SQLiteBackend(Backend):
 
     def walk_step_sql(self, direction: str, *, members: bool) -> str:
         # CROSS JOIN keeps the frontier outside: one probe of the covering index per id;
-        # the edge tables' neighbours are gathered as one JSON text (no row per neighbour)
-        steps = " UNION ALL ".join(
-            f"SELECT e.{to} AS node FROM json_each(:frontier) AS f CROSS JOIN {SCHEMA}.{table} AS e "
-            f"ON e.{frm} = f.value"
-            for table, frm, to in walk_edges(direction, members)
+        # the edge tables' neighbours are gathered as JSON texts (no row per neighbour)
+        edges = walk_edges(direction, members)
+        table, frm, to, flag = edges[0]
+        if flag is None:  # with members: every node found goes on
+            steps = " UNION ALL ".join(
+                f"SELECT e.{to} AS node FROM json_each(:frontier) AS f CROSS JOIN {SCHEMA}.{table} AS e "
+                f"ON e.{frm} = f.value"
+                for table, frm, to, _flag in edges
+            )
+            return f"SELECT json_group_array(node), '[]' FROM ({steps})"
+        return (
+            f"SELECT json_group_array(e.{to}) FILTER (WHERE e.{flag}), "
+            f"json_group_array(e.{to}) FILTER (WHERE NOT e.{flag}) "
+            f"FROM json_each(:frontier) AS f CROSS JOIN {SCHEMA}.{table} AS e ON e.{frm} = f.value"
         )
-        return f"SELECT json_group_array(node) FROM ({steps})"
 
     def walk_sql(self, direction: str, *, members: bool, limited: bool) -> str:
         # SQLite allows several recursive SELECTs in one CTE: one per edge table, each a
@@ -226,7 +242,7 @@ class SQLiteBackend(Backend):
         )
         steps = [
             f"SELECT e.{to}{next_depth} FROM walk w JOIN {SCHEMA}.{table} e ON e.{frm} = w.id{guard}"
-            for table, frm, to in walk_edges(direction, members)
+            for table, frm, to, _flag in walk_edges(direction, members)
         ]
         steps[-1] += " ORDER BY 1"
         final = (
@@ -258,6 +274,11 @@ class PostgresBackend(Backend):
         connect_args = {} if "options" in sa_url.query else {"options": "-c jit=off"}
         engine = create_engine(sa_url, pool_pre_ping=True, connect_args=connect_args)
         super().__init__(engine, url)
+
+    def lock_lineage(self, conn: Connection) -> None:
+        # a transaction-level advisory lock: held until commit, so the next ingest's
+        # reads of lineage_edge (read committed) see this one's edges
+        self.dbapi(conn).execute("SELECT pg_advisory_xact_lock(%s)", (_LINEAGE_LOCK_KEY,))
 
     def insert_new(self, conn: Connection, table: str, rows: Sequence[tuple[Any, ...]]) -> int:
         """COPY straight into the table when every key is new (the common case, 2-3x faster);
@@ -317,13 +338,16 @@ class PostgresBackend(Backend):
     def walk_sql(self, direction: str, *, members: bool, limited: bool) -> str:
         # PostgreSQL allows one recursive reference: the edge tables are joined LATERAL,
         # which also pins the plan to index probes per walked node (a hash join would
-        # scan the whole edge table on every step)
+        # scan the whole edge table on every step). Each row says whether its node leads
+        # on (``onward``, the edge's flag); only those are probed. A node's flag is the
+        # same on every edge into it, so UNION still meets each node once (a start id may
+        # come again with another flag: the caller's dict and the GROUP BY drop it)
         branches = " UNION ALL ".join(
-            f"SELECT e.{to} FROM {SCHEMA}.{table} e WHERE e.{frm} = w.id"
-            for table, frm, to in walk_edges(direction, members)
+            f"SELECT e.{to}, {'true' if flag is None else f'e.{flag} = 1'} FROM {SCHEMA}.{table} e WHERE e.{frm} = w.id"
+            for table, frm, to, flag in walk_edges(direction, members)
         )
         depth_col, start_depth, next_depth, guard = (
-            (", depth", ", 0", ", w.depth + 1", " WHERE w.depth < :depth") if limited else ("", "", "", "")
+            (", depth", ", 0", ", w.depth + 1", " AND w.depth < :depth") if limited else ("", "", "", "")
         )
         final = (
             "SELECT array_agg(id), array_agg(depth) FROM (SELECT id, min(depth) AS depth FROM walk GROUP BY id) AS r"
@@ -331,12 +355,16 @@ class PostgresBackend(Backend):
             else "SELECT array_agg(id), NULL FROM walk"
         )
         return (
-            f"WITH RECURSIVE walk(id{depth_col}) AS ("
-            f"SELECT s{start_depth} FROM unnest(CAST(:start AS text[])) AS s "
-            f"UNION SELECT x.id{next_depth} FROM walk w CROSS JOIN LATERAL ({branches}) AS x(id){guard}"
+            f"WITH RECURSIVE walk(id, onward{depth_col}) AS ("
+            f"SELECT s, true{start_depth} FROM unnest(CAST(:start AS text[])) AS s "
+            f"UNION SELECT x.id, x.onward{next_depth} FROM walk w "
+            f"CROSS JOIN LATERAL ({branches}) AS x(id, onward) WHERE w.onward{guard}"
             f") {final}"
         )
 
+
+#: Arbitrary constant naming the PostgreSQL advisory lock of lineage_edge's flags ("edge").
+_LINEAGE_LOCK_KEY = 0x65646765
 
 #: Rows per COPY write (about a megabyte of text).
 _COPY_CHUNK = 5000
@@ -392,17 +420,20 @@ def _escaped_copy_text(rows: Sequence[tuple[Any, ...]]) -> str:
     return "\n".join(lines)
 
 
-def walk_edges(direction: str, members: bool) -> list[tuple[str, str, str]]:
-    """(table, column matched against the walk, column giving the next node) for a walk.
+def walk_edges(direction: str, members: bool) -> list[tuple[str, str, str, str | None]]:
+    """(table, column matched against the walk, column giving the next node, its flag) for a walk.
 
     The lineage relations are all in ``lineage_edge``; hadMember, followed only on
-    request, is read from its own table (both its covering indexes exist).
+    request, is read from its own table (both its covering indexes exist). The flag
+    column (``lineage_edge`` only) is 1 when the next node has edges of its own in the
+    direction of the walk, 0 when the walk ends there. With ``members`` no flag is
+    given: a node with no lineage edge onward may still have members to follow.
     """
-    edges = [("lineage_edge", "child", "parent")]
+    edges: list[tuple[str, str, str, str | None]] = [("lineage_edge", "child", "parent", "parent_has_parents")]
     if members:
-        edges.append(("hadmember", "collection", "entity"))
+        edges = [("lineage_edge", "child", "parent", None), ("hadmember", "collection", "entity", None)]
     if direction == "forth":
-        edges = [(table, to, frm) for table, frm, to in edges]
+        edges = [(table, to, frm, None if flag is None else "child_has_children") for table, frm, to, flag in edges]
     return edges
 
 

@@ -166,25 +166,88 @@ def _add_lineage_edges(backend: Backend, conn: Connection, tables: dict[str, lis
     of the relation tables, so an edge already there is skipped, and one stored by a
     relation that is now "unchanged" is there already. Sorted by key, rows go into the
     b-tree in order (fewer page splits; the same lock order for concurrent ingests).
+
+    Each edge also carries two flags the walks read instead of probing a node with
+    nothing beyond it: ``parent_has_parents`` (its parent is the child of some edge) and
+    ``child_has_children`` (its child is the parent of some edge). A flag only ever goes
+    from 0 to 1, so :func:`_flag_edges` sets the new edges' flags from this document and
+    what is stored, and raises the stored edges' flags this document makes true.
     """
     edges: set[tuple[str, str]] = set()
+    children: set[str] = set()
+    parents: set[str] = set()
     for table, child_at, parent_at in _EDGE_COLUMNS:
         rows = tables.get(table)
         if rows:
-            parents = list(map(itemgetter(parent_at), rows))
-            edges.update(zip(map(itemgetter(child_at), rows), parents))
-            if None in parents:
+            table_parents = list(map(itemgetter(parent_at), rows))
+            if None in table_parents:
                 # used.entity and wasGeneratedBy.activity are optional: no edge without a parent
                 # (child columns are NOT NULL: such a row has failed to insert already)
-                edges = {edge for edge in edges if edge[1] is not None}
+                rows = [row for row in rows if row[parent_at] is not None]
+                table_parents = list(map(itemgetter(parent_at), rows))
+            table_children = list(map(itemgetter(child_at), rows))
+            edges.update(zip(table_children, table_parents))
+            children.update(table_children)
+            parents.update(table_parents)
     if not edges:
         return
     try:
-        backend.insert_new(conn, "lineage_edge", sorted(edges))
+        backend.insert_new(conn, "lineage_edge", _flag_edges(backend, conn, edges, children, parents))
     except Exception as exc:  # a driver error; StoreError lets Archive retry a PostgreSQL deadlock
         message = str(exc).strip()
         first_line = message.splitlines()[0] if message else type(exc).__name__
         raise StoreError(f"storing lineage edges failed: {first_line}") from exc
+
+
+def _flag_edges(
+    backend: Backend, conn: Connection, edges: set[tuple[str, str]], children: set[str], parents: set[str]
+) -> list[tuple[str, str, int, int]]:
+    """The rows of ``edges`` with their flags, sorted; the stored edges' flags brought up to date.
+
+    A node has parents after this ingest if it is a child here or in a stored edge, and
+    children if it is a parent here or in a stored edge: one index probe per node of the
+    document and direction. A stored edge's flag can only be wrong (0) where its node
+    gains an edge this way now, and such a node has been found by those probes already;
+    only its edges whose flag is still 0 are updated.
+
+    Concurrent PostgreSQL ingests would each miss the other's uncommitted edges, so they
+    take this step one at a time (:meth:`Backend.lock_lineage`); SQLite writers are
+    serialised anyway.
+    """
+    backend.lock_lineage(conn)
+    # parents with stored parents of their own; children something stored depends on
+    parents_with_parents = _stored_ends(backend, conn, "child", parents)
+    children_with_children = _stored_ends(backend, conn, "parent", children)
+    has_parents = children | parents_with_parents
+    has_children = parents | children_with_children
+    rows = [(child, parent, int(parent in has_parents), int(child in has_children)) for child, parent in sorted(edges)]
+    # stored edges into a former root that now has parents, and out of a former leaf that
+    # now has children (the new rows are not in yet: they are right already)
+    for flag, column, nodes in (
+        ("parent_has_parents", "parent", children_with_children),
+        ("child_has_children", "child", parents_with_parents),
+    ):
+        if nodes:
+            conn.execute(
+                text(
+                    f"UPDATE {SCHEMA}.lineage_edge SET {flag} = 1 "
+                    f"WHERE {column} IN {backend.id_list('ids')} AND {flag} = 0"
+                ),
+                {"ids": backend.id_param(list(nodes))},
+            )
+    return rows
+
+
+def _stored_ends(backend: Backend, conn: Connection, column: str, nodes: set[str]) -> set[str]:
+    """Which of ``nodes`` are the ``column`` (child or parent) of some stored edge."""
+    if not nodes:
+        return set()
+    found = backend.fetch_raw(
+        conn,
+        f"SELECT DISTINCT {column} FROM {SCHEMA}.lineage_edge WHERE {column} IN {backend.id_list('ids')}",
+        {"ids": backend.id_param(list(nodes))},  # unsorted: the IN list is sorted by the database
+    )
+    return {node for (node,) in found}
 
 
 def _explain_failure(table: str, rows: Sequence[tuple[Any, ...]], exc: Exception) -> str:

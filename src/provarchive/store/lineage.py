@@ -22,13 +22,19 @@ depth 1 from a product gives the activity that generated it and the entities it 
 derived from; each node reached gets its shortest distance. Diamonds are read once and
 cycles end.
 
+Each edge also says whether the node it leads to has edges of its own in the
+direction of the walk (``parent_has_parents``, ``child_has_children``, kept by ingest):
+a node without (a raw file going back, a final product going forth) is added to the
+result without being probed. Walks with ``members=True`` do not use the flags, since a
+node without lineage edges onward may still have members.
+
 How the walk runs depends on the backend (:attr:`Backend.walks_by_level`):
 
 * on PostgreSQL, one recursive CTE (:meth:`Backend.walk_sql`, UNION removes
   duplicates): one round trip, whatever the depth;
 * on SQLite, breadth first, one query per level (:meth:`Backend.walk_step_sql`): the
-  frontier goes in as one JSON array, its neighbours come back as one JSON array, and a
-  dict of what was reached removes what was seen. The next frontier keeps the order the
+  frontier goes in as one JSON array, its neighbours come back as two JSON arrays, and
+  a dict of what was reached removes what was seen. The next frontier keeps the order the
   index gave (each node's neighbours in key order, nodes in the order of the frontier):
   sorting it makes consecutive probes share more b-tree pages, but costs more in Python
   than that saves in SQLite. In-process queries cost microseconds, less than the CTE's own queue and distinct
@@ -150,14 +156,22 @@ def _walk_by_level(
                         reached[node] = None if distance is None else level + distance
                 break
             level += 1
-            (found,) = cursor.execute(step, {"frontier": orjson.dumps(frontier).decode()}).fetchone()
+            found, ends = cursor.execute(step, {"frontier": orjson.dumps(frontier).decode()}).fetchone()
+            distance = level if limited else None
             # deduplicated by a dict, which keeps the order found (not sorted: sorting cost
             # more than the b-tree locality it buys the next level's probes)
-            new = dict.fromkeys(orjson.loads(found), level if limited else None)
+            new = dict.fromkeys(orjson.loads(found), distance)
             for node in new.keys() & reached.keys():
                 del new[node]
             reached.update(new)
             frontier = list(new)
+            if ends != "[]":
+                # nodes with no edge onward: reached, never probed
+                last = dict.fromkeys(orjson.loads(ends), distance)
+                if limited:  # unlimited, every distance is None: overwriting changes nothing
+                    for node in last.keys() & reached.keys():
+                        del last[node]
+                reached.update(last)
         cursor.close()
     finally:
         if own_transaction:

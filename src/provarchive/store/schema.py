@@ -93,6 +93,10 @@ class TableSpec:
     edge: tuple[str, str] | None = None
     index: tuple[tuple[str, ...], ...] = field(default=())
     unique: tuple[tuple[str, ...], ...] = field(default=())
+    #: Columns carried in the key's index so that reads by key never visit the table:
+    #: PostgreSQL ``INCLUDE``; SQLite's WITHOUT ROWID tables hold every column in the
+    #: key's b-tree already.
+    key_include: tuple[str, ...] = field(default=())
     #: The model class (VO-DML name) whose records this table holds, if any.
     model: str | None = None
 
@@ -640,11 +644,30 @@ LINEAGE_EDGE = TableSpec(
             indexed=True,
             nullable=False,
         ),
+        ColumnSpec(
+            "parent_has_parents",
+            "int",
+            "1 when the parent is itself the child of some edge (has lineage of its own), else 0",
+            None,
+            "meta.code",
+            nullable=False,
+        ),
+        ColumnSpec(
+            "child_has_children",
+            "int",
+            "1 when the child is itself the parent of some edge (something depends on it), else 0",
+            None,
+            "meta.code",
+            nullable=False,
+        ),
     ),
     # one table with a covering b-tree each way: a lineage step is one index probe
-    # (reference/platform.md §6), not one per relation table
+    # (reference/platform.md §6), not one per relation table. Each way carries the flag
+    # of the node it leads to, so a walk adds a node with nothing beyond it (a raw file
+    # going back, a final product going forth) without probing it (store/lineage.py)
     ("child", "parent"),
-    index=(("parent", "child"),),
+    index=(("parent", "child", "child_has_children"),),
+    key_include=("parent_has_parents",),
 )
 
 #: Relation table → (child column, parent column) of the edges it puts in lineage_edge.
@@ -785,7 +808,9 @@ def build_table(spec: TableSpec, metadata: MetaData, schema: str | None = SCHEMA
         Column(c.name, column_type(c.kind), nullable=c.nullable, comment=c.description, info={"spec": c})
         for c in spec.columns
     ]
-    items: list[SchemaItem] = [PrimaryKeyConstraint(*spec.key, name=f"pk_{spec.name}")]
+    items: list[SchemaItem] = [
+        PrimaryKeyConstraint(*spec.key, name=f"pk_{spec.name}", postgresql_include=list(spec.key_include))
+    ]
     if spec.edge is not None:
         a, b = spec.edge
         # covering indexes: the recursive walk reads both ends from the index alone
