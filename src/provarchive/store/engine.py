@@ -153,7 +153,10 @@ class SQLiteBackend(Backend):
         self.path = path
         self.provenance_path = provenance_file(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_timeout_s})
+        # last in, first out: the connection just returned, whose page cache holds what the
+        # last walk read, serves the next one (first in, first out rotates between the
+        # caches of every connection a threaded server has opened)
+        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_timeout_s}, pool_use_lifo=True)
         timeout_ms = int(busy_timeout_s * 1000)
         attach = str(self.provenance_path)
 
