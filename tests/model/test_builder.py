@@ -144,10 +144,13 @@ def test_bundles_have_their_own_records():
     assert doc.count() == 1 and doc.bundle("ex:b1") is b
 
 
+@pytest.mark.parametrize("elements_given", [False, True], ids=["found by extend", "given by the reader"])
 @pytest.mark.parametrize("already_there", [False, True], ids=["empty bundle", "bundle with records"])
-def test_extend_is_add_in_bulk(already_there: bool):
+def test_extend_is_add_in_bulk(already_there: bool, elements_given: bool):
     """extend (readers' bulk path) gives what add gives record by record: order, the
-    first element of an id found by get, every element pointing at its bundle."""
+    first element of an id found by get, every element pointing at its bundle; also
+    when the reader names the elements itself (their _bundle already set, as the
+    PROV-JSON decoders do)."""
     first, second = Entity("ex:e", name="first"), Entity("ex:e", name="second")
     records = [first, Used("ex:a", "ex:e"), Activity("ex:a"), second, Agent("ex:ag"), Entity("ex:other")]
     earlier = Entity("ex:other", name="earlier")
@@ -158,7 +161,13 @@ def test_extend_is_add_in_bulk(already_there: bool):
     for record in records:
         by_add.add(record)
     by_add_index = {ident: by_add.get(ident) for ident in ("ex:e", "ex:a", "ex:ag", "ex:other")}
-    by_extend.extend(iter(records))
+    if elements_given:
+        elements = [r for r in records if not isinstance(r, Used)]
+        for element in elements:
+            element._bundle = by_extend  # type: ignore[attr-defined]
+        by_extend.extend(iter(records), elements=elements)  # type: ignore[arg-type]
+    else:
+        by_extend.extend(iter(records))
     assert by_extend.records == by_add.records
     assert {ident: by_extend.get(ident) for ident in by_add_index} == by_add_index
     assert by_extend.get("ex:e") is first

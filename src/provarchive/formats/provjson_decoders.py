@@ -31,25 +31,23 @@ from ..model.w3c import CACHE_LIMIT, TIME_KEYS, KeyedClass, KeyedKind
 
 __all__ = ["decoder"]
 
-#: A generated decoder: ``read(group, append, slow, known, problem, attributes, good)``.
+#: A generated decoder: ``read(group, append, slow, known, problem, attributes, good, bundle)``.
 Decoder = Callable[..., None]
 
 _DECODERS: dict[tuple[str, KeyedKind], Decoder] = {}
-
-#: Marks an absent key (a key present with JSON null is not absent).
-_ABSENT = object()
 
 
 def decoder(kind: str, plan: KeyedKind) -> Decoder:
     """The decoder of the ``kind`` section (generated the first time this plan is met).
 
-    ``read(group, append, slow, known, problem, attributes, good)`` walks the
+    ``read(group, append, slow, known, problem, attributes, good, bundle)`` walks the
     section ``group`` (id → JSON object) and, per record, either ``append``s the record
     or calls ``slow(rid, body)``. ``known`` is the tuple of ``"prefix:"`` strings an
     identifier may start with unchecked, ``problem(name)`` says why another name does
     not resolve (None if it does), ``attributes(body, rid, skip)`` decodes the
     attributes of ``body`` except the keys in ``skip``, and ``good`` is the set of
-    names already known to resolve.
+    names already known to resolve. Elements get ``bundle`` as their ``_bundle`` (the
+    bundle they are read into), which adding them to it then need not set.
     """
     key = (kind, plan)
     read = _DECODERS.get(key)
@@ -57,7 +55,7 @@ def decoder(kind: str, plan: KeyedKind) -> Decoder:
         if len(_DECODERS) >= CACHE_LIMIT:  # plans vary with the voprov prefix, which input chooses
             _DECODERS.clear()
         source, constants = _source(kind, plan)
-        namespace: dict[str, Any] = {"fromiso": datetime.fromisoformat, "ABSENT": _ABSENT, **constants}
+        namespace: dict[str, Any] = {"fromiso": datetime.fromisoformat, **constants}
         exec(compile(source, f"<PROV-JSON decoder of {kind}>", "exec"), namespace)  # noqa: S102
         read = _DECODERS[key] = namespace["read"]
     return read
@@ -69,13 +67,30 @@ def _source(kind: str, plan: KeyedKind) -> tuple[str, dict[str, Any]]:
     is_relation = issubclass(default.cls, Relation)
     constants: dict[str, Any] = {}
     lines = [
-        "def read(group, append, slow, known, problem, attributes, good):",
+        "def read(group, append, slow, known, problem, attributes, good, bundle):",
         "    for rid, body in group.items():",
-        "        if type(body) is not dict or not (rid.startswith(known) or problem(rid) is None):",
-        "            slow(rid, body)",
-        "            continue",
-        "        n = len(body)",
     ]
+    if is_relation:
+        # most relations are anonymous ("_:id3"): that test first, and the id is None then
+        lines += [
+            "        if type(body) is not dict:",
+            "            slow(rid, body)",
+            "            continue",
+            "        if rid.startswith('_:'):",
+            "            ident = None",
+            "        elif rid.startswith(known) or problem(rid) is None:",
+            "            ident = rid",
+            "        else:",
+            "            slow(rid, body)",
+            "            continue",
+        ]
+    else:
+        lines += [
+            "        if type(body) is not dict or not (rid.startswith(known) or problem(rid) is None):",
+            "            slow(rid, body)",
+            "            continue",
+        ]
+    lines.append("        n = len(body)")
     fail = ["slow(rid, body)", "continue"]
     body: list[str] = []
     for position, (_slot, key) in enumerate(default.formal):
@@ -91,11 +106,14 @@ def _source(kind: str, plan: KeyedKind) -> tuple[str, dict[str, Any]]:
             body.extend("        " + line for line in fail)
             body.append("    n -= 1")
             continue
+        check = f"type({var}) is not str or not ({var}.startswith(known) or problem({var}) is None)"
         if position == 0 and is_relation:  # a relation's subject is mandatory
-            body.append(f"if {var} is None:")
+            body.append(f"if {var} is None or {check}:")
             body.extend("    " + line for line in fail)
+            body.append("n -= 1")
+            continue
         body.append(f"if {var} is not None:")
-        body.append(f"    if type({var}) is not str or not ({var}.startswith(known) or problem({var}) is None):")
+        body.append(f"    if {check}:")
         body.extend("        " + line for line in fail)
         body.append("    n -= 1")
     if plan.defers_plans:  # wasAssociatedWith(a, -, plan) anonymous: maybe an activity's description
@@ -142,9 +160,10 @@ def _build(
             continue
         var = f"s{position}"
         values.append((slot, var))
-        lines.append(f"{var} = body.get({key!r}, ABSENT)")
-        lines.append(f"if {var} is ABSENT:")
-        lines.append(f"    {var} = None")
+        # None: absent, or JSON null (not a value: see the check before the record is made)
+        lines.append(f"{var} = body.get({key!r})")
+        lines.append(f"if {var} is None:")
+        lines.append("    pass")
         if how == "s" or how == "q":
             lines.append(f"elif type({var}) is str:")
             lines.append("    n -= 1")
@@ -173,16 +192,23 @@ def _build(
     constants[f"CLS_{suffix}"] = keyed.cls
     constants[f"NEW_{suffix}"] = keyed.cls.__new__
     constants[f"SKIP_{suffix}"] = frozenset(handled)
+    # keys left over (n > 0) are attributes, unless one is a JSON null, which may be a
+    # handled key read as absent above: the careful path says what is wrong with it
+    lines.append("if n and None in body.values():")
+    lines.extend("    " + line for line in fail)
     lines.append(f"o = NEW_{suffix}(CLS_{suffix})")
     for position, (slot, _key) in enumerate(keyed.formal):
         lines.append(f"o.{slot} = f{position}")
     for slot, var in values:
         lines.append(f"o.{slot} = {var}")
-    if keyed.start_none:
-        lines.append(" = ".join(f"o.{slot}" for slot in keyed.start_none) + " = None")
+    start_none = [slot for slot in keyed.start_none if slot != "_bundle"]
+    if start_none:
+        lines.append(" = ".join(f"o.{slot}" for slot in start_none) + " = None")
+    if "_bundle" in keyed.start_none:  # an element: it belongs to the bundle being read
+        lines.append("o._bundle = bundle")
     lines.extend(f"o.{slot} = []" for slot in keyed.start_list)
     lines.extend(f"o.{slot} = {value!r}" for slot, value in keyed.fixed)
-    lines.append("o.id = None if rid.startswith('_:') else rid" if is_relation else "o.id = rid")
+    lines.append("o.id = ident" if is_relation else "o.id = rid")
     lines.append(f"o.attributes = attributes(body, rid, SKIP_{suffix}) if n else []")
     lines.append("append(o)")
     return lines

@@ -16,7 +16,7 @@ import orjson
 
 from ..model.document import Bundle, Document
 from ..model.ids import Literal, Namespaces, QName
-from ..model.records import Record
+from ..model.records import Element, Record
 from ..model.w3c import TIME_KEYS, W3C_FORMAL, RawStatement, Statement, from_statements, keyed_kinds
 from ..util import paused_gc
 from .errors import FormatError
@@ -66,7 +66,9 @@ class _Names:
 class _Reader:
     """Reads one PROV-JSON container into statements (and voprov sections)."""
 
-    def __init__(self, text: bytes | str, namespaces: Namespaces, where: str, *, keyed: bool = True) -> None:
+    def __init__(
+        self, text: bytes | str, namespaces: Namespaces, where: str, *, keyed: bool = True, target: Bundle | None = None
+    ) -> None:
         self.text = text
         self.names = _Names(namespaces)
         self.namespaces = namespaces
@@ -77,6 +79,11 @@ class _Reader:
         self.keyed = keyed_kinds(namespaces) if keyed else None
         #: How many records went through statements (0: ``out`` holds records only).
         self.slow = 0
+        #: The bundle read into: the decoders' elements belong to it from the start.
+        self.target = target
+        #: The elements the decoders built, in order (used when ``slow`` stays 0:
+        #: otherwise :func:`from_statements` adds every record itself).
+        self.elements: list[Element] = []
 
     # errors ---------------------------------------------------------------------
 
@@ -189,7 +196,10 @@ class _Reader:
             self.statement(plan, rid, body, out, known)
 
         read = decoder(kind, keyed)
-        read(group, out.append, slow, known, self.names.problem, self.attributes, self.names.good)
+        slow_before, start = self.slow, len(out)
+        read(group, out.append, slow, known, self.names.problem, self.attributes, self.names.good, self.target)
+        if kind in _ELEMENT_KINDS and self.slow == slow_before:  # every record of the section is an element
+            self.elements += out[start:]  # type: ignore[arg-type]
 
     def statement(
         self, plan: _Plan, rid: str, body: Any, out: list[Statement | RawStatement | Record], known: tuple[str, ...]
@@ -308,6 +318,10 @@ class _Reader:
             out.append(Statement(plan.kind, ident, [formal[0], member], list(attributes)))
 
 
+#: The sections whose records are all elements (identified, indexed by their bundle).
+_ELEMENT_KINDS = frozenset({"entity", "activity", "agent"})
+
+
 class _Plan:
     """What the reader needs to know about one statement kind, worked out once."""
 
@@ -417,7 +431,7 @@ def _read_container(
     from .provjson_voprov import VOPROV_SECTIONS, read_voprov_sections
 
     # voprov's rewriting edits statements in place: it needs every record as a statement
-    reader = _Reader(text, namespaces, where, keyed=not voprov)
+    reader = _Reader(text, namespaces, where, keyed=not voprov, target=target)
     statements: list[Statement | RawStatement | Record] = []
     extra: dict[str, Any] = {}
     for section, group in content.items():
@@ -441,8 +455,8 @@ def _read_container(
         read_voprov_sections(extra, reader, objects, target)
     elif reader.slow:
         from_statements(statements, namespaces, target)
-    else:  # the decoders built every record
-        target.extend(statements)  # type: ignore[arg-type]
+    else:  # the decoders built every record (and know which are elements)
+        target.extend(statements, elements=reader.elements)  # type: ignore[arg-type]
 
 
 def read_document(data: bytes | str) -> Document:
