@@ -313,6 +313,8 @@ class RecordPlans:
 
     def __init__(self, namespaces: Namespaces, voprov_uri: str = VOPROV) -> None:
         self._writer = _Writer(namespaces, voprov_uri)
+        #: The keyed writers of :meth:`keyed` (a separate cache: a writer is one rendering).
+        self._keyed = _Writer(namespaces, voprov_uri)
         #: The prefix of the IVOA (voprov) names the plans write.
         self.vp = self._writer.vp
 
@@ -326,11 +328,21 @@ class RecordPlans:
         """The statements of one record, exactly as :func:`to_statements` makes them."""
         return self._writer.statements((record,))
 
+    def keyed(self, record: Record, encode: Callable[[Any], Any]) -> list[tuple[str, str | None, dict[str, Any]]]:
+        """The keyed statements ``(kind, id, fields)`` of one record, exactly as
+        :func:`to_keyed` makes them (attribute values other than ``str`` through ``encode``).
+
+        For PROV-JSON, which writes most records as text from the plans and the rest
+        (extra attributes whose names the plan also writes, unusual ids) from these fields.
+        """
+        return self._keyed.statements((record,), encode)
+
     @property
     def used_vp(self) -> bool:
-        """Whether :meth:`statements` wrote a voprov name."""
-        return self._writer.used_vp
+        """Whether :meth:`statements` or :meth:`keyed` wrote a voprov name."""
+        return self._writer.used_vp or self._keyed.used_vp
 
     def release(self) -> None:
-        """Drop the generated statement writers (see ``_Writer.release``)."""
+        """Drop the generated statement and keyed writers (see ``_Writer.release``)."""
         self._writer.release()
+        self._keyed.release()
