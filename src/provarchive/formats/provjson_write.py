@@ -207,18 +207,10 @@ def _unexpected_escapes(data: bytes, escapes: int) -> bool:
     return len(data) - len(data.translate(None, _ESCAPED_BYTES)) != escapes
 
 
-#: Compiled writer code by source (sources differ by the classes met and the voprov
-#: prefix, which input chooses), bounded as the model's caches.
-_CODE: dict[str, Any] = {}
-
-
-def _compiled(source: str, name: str) -> Any:
-    code = _CODE.get(source)
-    if code is None:
-        if len(_CODE) >= CACHE_LIMIT:
-            _CODE.clear()
-        code = _CODE[source] = compile(source, name, "exec")
-    return code
+#: Compiled writer functions with the constants they need (see
+#: :meth:`_ContainerWriter._generate`), by the classes and kinds they write and the
+#: voprov prefix (which input chooses: bounded as the model's caches).
+_GENERATED: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
 
 
 class _ContainerWriter:
@@ -346,8 +338,21 @@ class _ContainerWriter:
     def _generate(self, classes: list[type[Record]], kinds: list[str]) -> Callable[..., Any]:
         """The function writing records of ``classes`` into one string per kind of ``kinds``:
         ``write(records) -> (texts, before_plans)``, ``before_plans`` saying which kinds
-        had statements when the first plan association made its kind (or None)."""
+        had statements when the first plan association made its kind (or None).
+
+        Its code depends only on the classes, the kinds and the voprov prefix, and is
+        kept: making it takes about as long as writing a thousand records."""
+        key = (tuple(classes), tuple(kinds), self.plans.vp)
+        generated = _GENERATED.get(key)
+        if generated is None:
+            if len(_GENERATED) >= CACHE_LIMIT:
+                _GENERATED.clear()
+            constants: dict[str, Any] = {"VP": False}
+            source = self._source(classes, kinds, constants)
+            generated = _GENERATED[key] = (compile(source, "<PROV-JSON writer>", "exec"), constants)
+        code, constants = generated
         scope = self._scope
+        scope.update(constants)
         scope.update(
             QName=QName,
             datetime=datetime,
@@ -358,9 +363,16 @@ class _ContainerWriter:
             values=self.values,
             careful=self.careful,
             associate=self.associate,
-            GiveUp=_GiveUp,
-            VP=False,
         )
+        for c, cls in enumerate(classes):
+            scope[f"C{c}"] = cls
+            scope[f"named{c}"] = self.named.setdefault(self.plans.plan(cls)[0], []).append
+        exec(code, scope)  # noqa: S102
+        return scope["write"]  # type: ignore[no-any-return]
+
+    def _source(self, classes: list[type[Record]], kinds: list[str], constants: dict[str, Any]) -> str:
+        """The source of the function :meth:`_generate` makes; ``constants`` receives the
+        values its code refers to."""
         k = ", ".join(f"k{i}" for i in range(len(kinds)))
         lines = [
             "def write(records):",
@@ -373,9 +385,8 @@ class _ContainerWriter:
         ]
         for c, cls in enumerate(classes):
             kind, items = self.plans.plan(cls)
-            scope.update({f"C{c}": cls, f"named{c}": self.named.setdefault(kind, []).append})
             lines.append(f"        {'el' if c else ''}if cls is C{c}:")
-            code = self._record_code(c, cls, items, f"k{kinds.index(kind)}", scope)
+            code = self._record_code(c, cls, items, f"k{kinds.index(kind)}", constants)
             if cls is Activity:  # the plan association follows the activity
                 plans = f"k{kinds.index(_PLANS)}"
                 code += [
@@ -387,11 +398,13 @@ class _ContainerWriter:
                 ]
             lines += ["            " + line for line in code]
         lines.append(f"    return ({k},), before_plans")
-        exec(_compiled("\n".join(lines) + "\n", "<PROV-JSON writer>"), scope)  # noqa: S102
-        return scope["write"]  # type: ignore[no-any-return]
+        return "\n".join(lines) + "\n"
 
-    def _record_code(self, c: int, cls: type[Record], items: list[Any], out: str, scope: dict[str, Any]) -> list[str]:
-        """The code adding one record ``r`` of ``cls`` (class number ``c``) to the string ``out``."""
+    def _record_code(
+        self, c: int, cls: type[Record], items: list[Any], out: str, constants: dict[str, Any]
+    ) -> list[str]:
+        """The code adding one record ``r`` of ``cls`` (class number ``c``) to the string
+        ``out``; ``constants`` receives the values it refers to."""
         careful = ["n, text = careful(r, n)", f"{out} += text"]
         fields: list[tuple[str, str, str, str | None, bool]] = [
             (key, f"r.{name}", "time" if key in TIME_KEYS else "ref", f"r.{name} is not None", False)
@@ -402,17 +415,17 @@ class _ContainerWriter:
         if len(set(keys)) != len(keys) or any(orjson.dumps(key).decode() != f'"{key}"' for key in keys):
             # a name written twice (a JSON array) or one JSON escapes: the reference writes these
             return careful
-        scope[f"TAKEN{c}"] = frozenset(keys)
-        # Per field, a local f<j> holds its text ('' when it is not written); the first
-        # field's text has no comma, and ``lead`` says it is not written, the first
-        # written one then starting with a comma.
+        constants[f"TAKEN{c}"] = frozenset(keys)
+        # Per field, a local f<j> holds its text ('' when it is not written). The first
+        # field's text has no comma; when it is not written (f0 empty), the text of the
+        # first written one starts with a comma, cut off there.
         lines: list[str] = []
         pieces: list[str] = []
-        lead = not fields  # the extra attributes alone: the first one's comma goes
+        lead = False
         for j, (key, expr, how, guard, is_vp) in enumerate(fields):
             head = f'"{key}":' if j == 0 else f',"{key}":'
             mark = ["    VP = True"] if is_vp else []
-            absent = [f"    f{j} = ''"] + (["    lead = True"] if j == 0 else [])
+            absent = [f"    f{j} = ''"]
             if how == "c":
                 try:  # a constant: its text made once
                     constant = eval(expr, {"QName": QName})  # noqa: S307 - the plan's own expression
@@ -423,7 +436,7 @@ class _ContainerWriter:
                     if "\\" in text:
                         return careful
                     pieces.append(text.replace("{", "{{").replace("}", "}}"))
-                    scope["VP"] = scope["VP"] or is_vp
+                    constants["VP"] = constants["VP"] or is_vp
                     continue
             pieces.append(f"{{f{j}}}")
             lead = lead or j == 0
@@ -460,10 +473,11 @@ class _ContainerWriter:
                 f"    {out} += f',\"{{ident}}\":{{{{{fields_text}}}}}'",
             ]
 
-        if lead:
-            lines = ["lead = False", *lines, "if lead:", f"    fields = f'{fields_text}'[1:]"]
-            lines += ["    " + line for line in filing("{fields}")]
-            lines += ["else:", *["    " + line for line in filing(fields_text)]]
+        if not fields:  # the extra attributes alone
+            lines += ["fields = tail[1:]", *filing("{fields}")]
+        elif lead:
+            lines += ["if f0:", *["    " + line for line in filing(fields_text)]]
+            lines += ["else:", f"    fields = f'{fields_text}'[1:]", *["    " + line for line in filing("{fields}")]]
         else:
             lines += filing(fields_text)
         return [
