@@ -6,23 +6,24 @@ Two paths write the same bytes:
   id (:func:`~provarchive.model.w3c.to_keyed_groups`) and orjson encodes the tree.
   It writes indented output and every document the text path gives up on, and it
   raises every error, so errors are the same whatever the path.
-* :func:`dumps` writes the JSON text straight from the records, with one writer
-  function per record class generated from the shared IVOA ↔ W3C plan
-  (:class:`~provarchive.model.w3c_write.RecordPlans`): keys are written pre-quoted and
-  a plain string value is written as it is. Building and freeing the dict tree was
-  two thirds of the writing time, and orjson is slow on it (its strings are the
-  records' own, spread over memory).
+* :func:`dumps` writes the JSON text straight from the records, with code generated
+  from the shared IVOA ↔ W3C plans (:class:`~provarchive.model.w3c_write.RecordPlans`;
+  see :class:`_ContainerWriter`): keys are written pre-quoted and a plain string value
+  as it is. At 100k records, building and freeing the dict tree took two thirds of
+  the writing time, and orjson was slow on it (its strings are the records' own,
+  spread over memory).
 
-Writing a ``str`` as it is gives orjson's bytes unless it holds ``"``, ``\\`` or a
-control character (orjson writes non-ASCII as UTF-8, without ``\\u`` escapes, and so do
-we). ``"`` is looked for in each value (it also ends the value, so no text-wide count
-could tell); the other two cannot appear in the text we write ourselves, so they are
-looked for once in the whole output. Values that are not plain strings (datetimes,
-typed values, a string holding ``"``) are encoded by orjson one by one, and the
-backslashes of its escapes are counted, so that the text-wide search can tell them
-from a raw one. A record whose fields the text writer cannot write exactly (an extra
-attribute whose name the plan also writes, an id that is not a plain string) is
-written from the reference path's dict for that record, in its place.
+A ``str`` written as it is gives orjson's bytes unless it holds ``"``, ``\\`` or a
+control character (orjson writes non-ASCII as UTF-8, without ``\\u`` escapes, and so
+do we). ``"`` is looked for in each value (it also ends the value, so no count over
+the text could tell); the other two never appear in the text we write ourselves, so
+they are looked for once in the whole output. Values that are not plain strings
+(datetimes, typed values, a string holding ``"``) are encoded by orjson one by one,
+and the backslashes of its escapes are counted, so that the search over the output
+can tell them from a raw one. A record whose fields the text path cannot write
+exactly (an extra attribute whose name the plan also writes, an id that is not a
+plain string) is written from the reference path's dict for that record, in its
+place; a document with an id repeated in one kind (a JSON array) is the reference's.
 ``tests/formats/test_provjson_write.py`` checks that both paths write the same bytes.
 """
 
@@ -441,8 +442,9 @@ class _ContainerWriter:
             pieces.append(f"{{f{j}}}")
             lead = lead or j == 0
             if how == "l" or how == "ql":
-                body = [f"v = values({expr}, {how == 'ql'})", "if v:", f"    f{j} = {head!r} + v", *mark, "else:"]
-                body += absent
+                # (a voprov name counts as written even for an empty list, as in to_keyed_groups)
+                body = [f"v = values({expr}, {how == 'ql'})", *[m.strip() for m in mark], "if v:"]
+                body += [f"    f{j} = {head!r} + v", "else:", *absent]
             else:
                 test, before, fast, after, slow = _FIELD_CODE[how]
                 fast_branch = [f"    f{j} = {_fstring(head + before, fast, after)}", *mark]

@@ -305,9 +305,10 @@ def to_keyed_groups(
 class RecordPlans:
     """The mapping's plan per record class, for formats that generate their own writers.
 
-    PROV-XML writes text straight from records with code generated from these plans
-    (the same ones :func:`to_statements` is generated from), and falls back to
-    :meth:`statements` for a record the plan does not cover (extra attributes).
+    PROV-XML and PROV-JSON write text straight from records with code generated from
+    these plans (the same ones :func:`to_statements` and :func:`to_keyed_groups` are
+    generated from), and fall back to :meth:`statements` (PROV-XML) or :meth:`keyed`
+    (PROV-JSON) for a record their code does not write exactly.
     One instance per bundle; :meth:`release` when done.
     """
 
