@@ -90,6 +90,16 @@ class Backend:
         """The parameter value for :meth:`id_list`."""
         raise NotImplementedError
 
+    def id_rows(self, param: str) -> str:
+        """A FROM item ``ids`` with one row (column ``value``) per id of the JSON array text in ``:param``.
+
+        For tens of thousands of ids: the driver sends one text that the server reads
+        in C, where a PostgreSQL ``text[]`` parameter costs about 1 µs of client CPU per
+        id to build. The rows come in the order of the array, so a sorted array makes
+        an index probed per row read it in key order.
+        """
+        raise NotImplementedError
+
     def walk_sql(self, direction: str, *, members: bool, limited: bool) -> str:
         """A recursive walk from the ids in ``:start`` over ``lineage_edge``.
 
@@ -218,6 +228,9 @@ class SQLiteBackend(Backend):
 
     def id_param(self, ids: Sequence[str]) -> Any:
         return orjson.dumps(list(ids)).decode()
+
+    def id_rows(self, param: str) -> str:
+        return f"json_each(:{param}) AS ids"
 
     def walk_step_sql(self, direction: str, *, members: bool) -> str:
         # CROSS JOIN keeps the frontier outside: one probe of the covering index per id;
@@ -354,6 +367,9 @@ class PostgresBackend(Backend):
 
     def id_param(self, ids: Sequence[str]) -> Any:
         return list(ids)
+
+    def id_rows(self, param: str) -> str:
+        return f"json_array_elements_text(CAST(:{param} AS json)) AS ids(value)"
 
     def walk_sql(self, direction: str, *, members: bool, limited: bool) -> str:
         # PostgreSQL allows one recursive reference: the edge tables are joined LATERAL,
