@@ -179,6 +179,8 @@ class _Reader:
         generated decoder of :mod:`.provjson_decoders` builds the records of common
         shape itself and leaves the others to :meth:`statement`; without one, every
         record goes through :meth:`statement`. Either way ``out`` keeps document order.
+        The records of an element section the decoder built whole are also kept in
+        ``elements``, which spares :meth:`Bundle.extend` looking for them.
         """
         if type(group) is not dict:
             raise self.error(f"the {kind!r} section must be an object keyed by identifier; found {_short(group)}")
