@@ -158,7 +158,7 @@ class _TextWriter:
         """The bytes of ``doc``, or None if :func:`dumps_tree` must write it."""
         pieces = self.members(doc, None)
         if doc.bundles:
-            bundles: list[bytes | memoryview] = []
+            bundles: list[bytes | bytearray | memoryview] = []
             for bundle_id, bundle in doc.bundles.items():
                 bundles.append(f",{self.json(bundle_id)}:{{".encode())
                 bundles += _first(self.members(bundle, doc))
@@ -170,7 +170,7 @@ class _TextWriter:
             return None  # a raw backslash or control character in a value written as it is
         return data
 
-    def members(self, bundle: Bundle, parent: Document | None) -> list[bytes | memoryview]:
+    def members(self, bundle: Bundle, parent: Document | None) -> list[bytes | bytearray | memoryview]:
         """The members of one container (``prefix`` and one map per kind), as pieces of
         UTF-8 text each starting with the comma that separates it from the one before."""
         writer = _ContainerWriter(self, bundle.namespaces, self.voprov_uri)
@@ -180,13 +180,13 @@ class _TextWriter:
         finally:
             writer.release()
         prefixes = _prefixes(export_namespaces(bundle.namespaces, used_vp, self.voprov_uri), parent)
-        pieces: list[bytes | memoryview] = [f',"prefix":{self.json(prefixes)}'.encode()] if prefixes else []
+        pieces: list[bytes | bytearray | memoryview] = [f',"prefix":{self.json(prefixes)}'.encode()] if prefixes else []
         for kind, text in groups:
-            pieces += [f',"{kind}":{{'.encode(), *_first([text.encode()]), b"}"]
+            pieces += [f',"{kind}":{{'.encode(), *_first([text]), b"}"]
         return pieces
 
 
-def _first(pieces: list[bytes | memoryview]) -> list[bytes | memoryview]:
+def _first(pieces: list[bytes | bytearray | memoryview]) -> list[bytes | bytearray | memoryview]:
     """``pieces`` (each starting with a separating comma) without the first one's comma."""
     if pieces:
         pieces[0] = memoryview(pieces[0])[1:]
@@ -215,15 +215,16 @@ _GENERATED: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
 
 
 class _ContainerWriter:
-    """Writes the records of one container as text, one string per kind.
+    """Writes the records of one container as UTF-8 text, one bytearray per kind.
 
     One function is generated per container, from the plans of the record classes
     it holds (the plans :func:`~provarchive.model.w3c.to_keyed_groups` is generated
     from): a loop over the records with, per class, the code writing one record: its
     fields in the plan's order, each ``"key":value`` if its value is there, put
-    together by one f-string, and the record ``,"id":{fields}`` added to the string of
-    its kind (a local variable: ``+=`` then grows it in place, with no object per
-    record to keep, join and free). A statement without an id is keyed ``_:idN``, N
+    together by one f-string, and the record ``,"id":{fields}`` added, encoded, to the
+    bytearray of its kind (a local variable, grown in place: no object per record to
+    keep, join and free, and the output is joined from these without another copy of
+    the text). A statement without an id is keyed ``_:idN``, N
     counting those statements over all kinds. Kinds come in the order the reference
     makes them: at the first record of each class, or at an activity's first plan
     association.
@@ -243,8 +244,8 @@ class _ContainerWriter:
         self.named: dict[str, list[str]] = {}
         self._scope: dict[str, Any] = {}
 
-    def write(self, records: list[Record]) -> list[tuple[str, str]]:
-        """The text of each kind (its statements, each after a comma), in the reference's order."""
+    def write(self, records: list[Record]) -> list[tuple[str, bytearray]]:
+        """The UTF-8 text of each kind (its statements, each after a comma), in the reference's order."""
         if not records:
             return []
         counts = Counter(map(type, records))  # classes in the order they come, and how often
@@ -263,9 +264,9 @@ class _ContainerWriter:
             named = self.named.get(kind, [])
             if len(set(named)) != len(named):
                 raise _GiveUp(kind)  # an id filed twice
-            if '"_:id' in text:  # named ids "_:id..." and more keys "_:id...": anonymous statements too
+            if b'"_:id' in text:  # named ids "_:id..." and more keys "_:id...": anonymous statements too
                 odd = sum(1 for ident in named if ident.startswith("_:id"))
-                if odd and text.count('"_:id') > odd:
+                if odd and text.count(b'"_:id') > odd:
                     raise _GiveUp(kind)
         return groups
 
@@ -337,7 +338,7 @@ class _ContainerWriter:
         return f"[{','.join(texts)}]" if texts else ""
 
     def _generate(self, classes: list[type[Record]], kinds: list[str]) -> Callable[..., Any]:
-        """The function writing records of ``classes`` into one string per kind of ``kinds``:
+        """The function writing records of ``classes`` into one bytearray per kind of ``kinds``:
         ``write(records) -> (texts, before_plans)``, ``before_plans`` saying which kinds
         had statements when the first plan association made its kind (or None).
 
@@ -380,7 +381,7 @@ class _ContainerWriter:
             "    global VP",
             "    n = 0",
             "    before_plans = None",
-            f"    {' = '.join(f'k{i}' for i in range(len(kinds)))} = ''",
+            *[f"    k{i} = bytearray()" for i in range(len(kinds))],
             "    for r in records:",
             "        cls = type(r)",
         ]
@@ -393,9 +394,9 @@ class _ContainerWriter:
                 code += [
                     "if r.description is not None:",
                     f"    if before_plans is None and not {plans}:",
-                    f"        before_plans = ({''.join(f'k{i} != {chr(39) * 2}, ' for i in range(len(kinds)))})",
+                    f"        before_plans = ({''.join(f'len(k{i}) > 0, ' for i in range(len(kinds)))})",
                     "    n, text = associate(r, n)",
-                    f"    {plans} += text",
+                    f"    {plans} += text.encode()",
                 ]
             lines += ["            " + line for line in code]
         lines.append(f"    return ({k},), before_plans")
@@ -406,7 +407,7 @@ class _ContainerWriter:
     ) -> list[str]:
         """The code adding one record ``r`` of ``cls`` (class number ``c``) to the string
         ``out``; ``constants`` receives the values it refers to."""
-        careful = ["n, text = careful(r, n)", f"{out} += text"]
+        careful = ["n, text = careful(r, n)", f"{out} += text.encode()"]
         fields: list[tuple[str, str, str, str | None, bool]] = [
             (key, f"r.{name}", "time" if key in TIME_KEYS else "ref", f"r.{name} is not None", False)
             for name, key in cls.FORMAL
@@ -469,10 +470,10 @@ class _ContainerWriter:
             return [
                 "if ident is None:",
                 "    n += 1",
-                f"    {out} += f',\"_:id{{n}}\":{{{{{fields_text}}}}}'",
+                f"    {out} += f',\"_:id{{n}}\":{{{{{fields_text}}}}}'.encode()",
                 "else:",
                 f"    named{c}(ident)",
-                f"    {out} += f',\"{{ident}}\":{{{{{fields_text}}}}}'",
+                f"    {out} += f',\"{{ident}}\":{{{{{fields_text}}}}}'.encode()",
             ]
 
         if not fields:  # the extra attributes alone
