@@ -81,15 +81,20 @@ def upgrade() -> None:
         comment=_TABLE_COMMENT,
         sqlite_with_rowid=False,
     )
-    # the flags from the edges themselves: each IN reads the edge list once (a hashed
-    # subplan on PostgreSQL, an ephemeral index on SQLite), not once per edge
+    # the flags from the edges themselves, joined with the nodes that have parents and
+    # those that have children: hash or merge joins, linear in the edges. (With
+    # ``parent IN (SELECT child FROM edge)`` PostgreSQL gives up the hashed subplan once
+    # the list outgrows work_mem and rereads the list for every edge: hours at 1M edges.)
     op.execute(
         "INSERT INTO provenance.lineage_edge (child, parent, parent_has_parents, child_has_children) "
-        f"WITH edge AS ({_relation_edges()}) "
-        "SELECT child, parent, "
-        "CASE WHEN parent IN (SELECT child FROM edge) THEN 1 ELSE 0 END, "
-        "CASE WHEN child IN (SELECT parent FROM edge) THEN 1 ELSE 0 END "
-        "FROM edge ORDER BY child, parent"
+        f"WITH edge AS ({_relation_edges()}), "
+        "with_parents AS (SELECT DISTINCT child AS node FROM edge), "
+        "with_children AS (SELECT DISTINCT parent AS node FROM edge) "
+        "SELECT e.child, e.parent, "
+        "CASE WHEN p.node IS NULL THEN 0 ELSE 1 END, CASE WHEN c.node IS NULL THEN 0 ELSE 1 END "
+        "FROM edge AS e LEFT JOIN with_parents AS p ON p.node = e.parent "
+        "LEFT JOIN with_children AS c ON c.node = e.child "
+        "ORDER BY e.child, e.parent"
     )
     op.create_index(
         "ix_lineage_edge_parent_child_child_has_children",
