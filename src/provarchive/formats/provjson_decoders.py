@@ -209,6 +209,6 @@ def _build(
     lines.extend(f"o.{slot} = []" for slot in keyed.start_list)
     lines.extend(f"o.{slot} = {value!r}" for slot, value in keyed.fixed)
     lines.append("o.id = ident" if is_relation else "o.id = rid")
-    lines.append(f"o.attributes = attributes(body, rid, SKIP_{suffix}) if n else []")
+    lines.append(f"o._attributes = attributes(body, rid, SKIP_{suffix}) or () if n else ()")
     lines.append("append(o)")
     return lines

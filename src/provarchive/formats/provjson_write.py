@@ -485,7 +485,7 @@ class _ContainerWriter:
             lines += filing(fields_text)
         return [
             "ident = r.id",
-            "attrs = r.attributes",
+            "attrs = r._attributes",
             "if not attrs:",
             "    tail = ''",
             "else:",  # one plain extra attribute written here, the rest by extras()

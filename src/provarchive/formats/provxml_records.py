@@ -145,7 +145,7 @@ def _configured_maker(plan: KeyedKind) -> Maker | None:
         setattr(o, second, formal[1])
         setattr(o, artefact_slot, attrs[artefact_at][1] if artefact_at >= 0 else None)
         o.id = ident
-        o.attributes = [item for i, item in enumerate(attrs) if i != type_at and i != artefact_at]
+        o._attributes = [item for i, item in enumerate(attrs) if i != type_at and i != artefact_at] or ()
         return o
 
     return make_configured
@@ -217,6 +217,6 @@ def _source(kind: str, keyed: KeyedClass, defers_plans: bool, has_typed: bool) -
         lines.append(f"    {' = '.join('o.' + slot for slot in keyed.start_none)} = None")
     lines.extend(f"    o.{slot} = []" for slot in keyed.start_list)
     lines.append("    o.id = ident or ''" if cls is Activity else "    o.id = ident")
-    lines.append("    o.attributes = rest")
+    lines.append("    o._attributes = rest or ()")
     lines.append("    return o")
     return "\n".join(lines) + "\n"

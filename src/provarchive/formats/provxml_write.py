@@ -392,7 +392,7 @@ class _RecordWriter:
         }
         lines = [
             "def write(r):",
-            "    if r.attributes:",
+            "    if r._attributes:",
             "        return slow(r)",
             "    mark = len(out)",
             "    append('')",

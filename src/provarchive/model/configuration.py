@@ -44,7 +44,7 @@ class Parameter(Element):
         self.value = None if value is None else format_value(value)
         self.description = ref(description)
         self.value_entity = ref(value_entity)
-        self.attributes = list(attributes)
+        self._attributes = list(attributes) if attributes else ()
         self._bundle = None
 
 
@@ -70,7 +70,7 @@ class ConfigFile(Element):
         self.location = location
         self.comment = comment
         self.description = ref(description)
-        self.attributes = list(attributes)
+        self._attributes = list(attributes) if attributes else ()
         self._bundle = None
 
 

@@ -38,7 +38,7 @@ class Description(Element):
 
     def _init(self, id: str, attributes: Iterable[tuple[str, Any]], values: dict[str, Any]) -> None:
         self.id = id
-        self.attributes = list(attributes)
+        self._attributes = list(attributes) if attributes else ()
         self._bundle = None
         for name in self.IVOA:
             value = values.pop(name, None)

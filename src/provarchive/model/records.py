@@ -75,27 +75,46 @@ class Record:
     ``attributes`` holds every attribute the model has no slot for, as an ordered
     list of (qualified name, value) pairs; a name may repeat (``prov:type`` often
     does). They are kept and written back by every serialiser.
+
+    Most records have no extra attribute, so the list is made only when first asked
+    for: the hidden slot ``_attributes`` holds the empty tuple until then (one
+    gc-tracked list fewer per record read from a file, which readers make by the
+    100k and the collector walks). Code that only reads, the serialisers and the
+    store's row maker, reads ``_attributes`` itself: a tuple or a list of pairs,
+    iterable and false when empty, never materialised by reading it.
     """
 
-    __slots__ = ("id", "attributes")
+    __slots__ = ("id", "_attributes")
     kind: ClassVar[str] = ""
     FORMAL: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: Slots holding IVOA attributes (not formal arguments, not ``attributes``).
     IVOA: ClassVar[tuple[str, ...]] = ()
 
     id: str | None
-    attributes: list[tuple[str, Any]]
+    _attributes: list[tuple[str, Any]] | tuple[()]
+
+    @property
+    def attributes(self) -> list[tuple[str, Any]]:
+        """The extra attributes, a list the caller may change (made on first use)."""
+        found = self._attributes
+        if not found and type(found) is tuple:
+            found = self._attributes = []
+        return found  # type: ignore[return-value]
+
+    @attributes.setter
+    def attributes(self, value: list[tuple[str, Any]]) -> None:
+        self._attributes = value
 
     def attribute(self, name: str, default: Any = None) -> Any:
         """The first value of the extra attribute ``name``."""
-        for key, value in self.attributes:
+        for key, value in self._attributes:
             if key == name:
                 return value
         return default
 
     def attribute_values(self, name: str) -> list[Any]:
         """Every value of the extra attribute ``name``."""
-        return [value for key, value in self.attributes if key == name]
+        return [value for key, value in self._attributes if key == name]
 
     def set(self, name: str, value: AttributeValue) -> Record:
         """Add an extra attribute; returns the record for chaining."""
@@ -118,7 +137,7 @@ class Record:
         return (
             self.id == other.id
             and self.fields() == other.fields()
-            and sorted(map(repr, self.attributes)) == sorted(map(repr, other.attributes))
+            and sorted(map(repr, self._attributes)) == sorted(map(repr, other._attributes))
         )
 
     __hash__ = None  # type: ignore[assignment]
@@ -183,7 +202,7 @@ class Entity(Element):
         self.comment = comment
         #: Identifier of the EntityDescription (DatasetDescription/ValueDescription).
         self.description = ref(description)
-        self.attributes = list(attributes)
+        self._attributes = list(attributes) if attributes else ()
         self._bundle = None
 
     def derived_from(self, source: Entity | str, **kwargs: Any) -> WasDerivedFrom:
@@ -254,7 +273,7 @@ class Activity(Element):
         self.comment = comment
         #: Identifier of the ActivityDescription this activity follows.
         self.description = ref(description)
-        self.attributes = list(attributes)
+        self._attributes = list(attributes) if attributes else ()
         self._bundle = None
 
     def used(
@@ -329,7 +348,7 @@ class Agent(Element):
         self.phone = phone
         self.address = address
         self.url = url
-        self.attributes = list(attributes)
+        self._attributes = list(attributes) if attributes else ()
         self._bundle = None
 
     def acted_on_behalf_of(self, responsible: Agent | str, activity: Activity | str | None = None) -> ActedOnBehalfOf:
@@ -361,7 +380,7 @@ class Relation(Record):
         if ivoa:
             raise TypeError(f"{type(self).__name__}: unknown argument(s) {', '.join(sorted(ivoa))}")
         self.id = id
-        self.attributes = list(attributes)
+        self._attributes = list(attributes) if attributes else ()
 
     @classmethod
     def from_formal(cls, formal: list[Any], id: str | None = None) -> Relation:
@@ -376,7 +395,7 @@ class Relation(Record):
         for name in cls.IVOA:
             setattr(obj, name, None)
         obj.id = id
-        obj.attributes = []
+        obj._attributes = ()
         return obj
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -166,7 +166,7 @@ class _Reader:
         if others:
             lines.append(f"    {' = '.join('o.' + name for name in others)} = None")
         lines.append("    o.id = id" if cls is not Activity else "    o.id = id or ''")
-        lines.append("    o.attributes = take(o, attrs) if attrs else []")
+        lines.append("    o._attributes = (take(o, attrs) or ()) if attrs else ()")
         lines.append("    return o")
         return "\n".join(lines) + "\n"
 
@@ -185,7 +185,7 @@ class _Reader:
         cls, attrs = self.classify_entity(attrs) if attrs else (Entity, attrs)
         blank = self._blanks.get(cls) or self._blank(cls)
         record = blank(ident)
-        record.attributes = (self._takers.get(cls) or self.taker(cls))(record, attrs) if attrs else []
+        record._attributes = ((self._takers.get(cls) or self.taker(cls))(record, attrs) or ()) if attrs else ()
         return record
 
     def _blank(self, cls: type[Record]) -> Callable[[str | None], Record]:
@@ -231,7 +231,7 @@ class _Reader:
                         agent.type = local
                         continue
                 rest.append((key, value))
-            agent.attributes = self.take_slots(agent, rest)
+            agent._attributes = self.take_slots(agent, rest) or ()
             return agent
         if kind == "wasInfluencedBy":
             for i, (key, value) in enumerate(attrs):
@@ -252,7 +252,7 @@ class _Reader:
                     configured.activity, configured.artefact = formal[0], formal[1]
                     configured.artefact_type = artefact_type
                     configured.id = ident
-                    configured.attributes = list(rest)
+                    configured._attributes = list(rest) if rest else ()
                     return configured
             return WasInfluencedBy(*formal, id=ident, attributes=attrs)
         raise ValueError(f"unknown PROV statement kind {kind!r}")
@@ -266,11 +266,12 @@ def blank_slots(cls: type[Record], skip: Iterable[str] = ()) -> tuple[list[str],
     """The slots ``cls(id)`` leaves None and those it sets to an empty list; None if it sets others.
 
     Read from one instance made by ``__init__``, so the generated constructors that
-    assign these slots directly cannot drift from it. ``id``, ``attributes`` and the
-    slots in ``skip`` (those the caller fills itself) are left out.
+    assign these slots directly cannot drift from it. ``id``, ``_attributes`` (the
+    empty tuple, set by the callers themselves) and the slots in ``skip`` (those the
+    caller fills itself) are left out.
     """
     template = cls("_:template")  # type: ignore[call-arg]
-    skipped = {"id", "attributes", *skip}
+    skipped = {"id", "_attributes", *skip}
     none: list[str] = []
     lists: list[str] = []
     for klass in cls.__mro__:

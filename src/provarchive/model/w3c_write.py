@@ -98,8 +98,8 @@ class _Writer:
                 lines.append(f"{indent}attrs.append(({key!r}, {expr}))")
             if is_vp:
                 lines.append(f"{indent}W.used_vp = True")
-        lines.append("    if r.attributes:")
-        lines.append("        attrs.extend(r.attributes)")
+        lines.append("    if r._attributes:")
+        lines.append("        attrs.extend(r._attributes)")
         formal = ", ".join(f"r.{name}" for name, _key in cls.FORMAL)
         lines.append(f"    emit(Statement({kind!r}, r.id, [{formal}], attrs))")
         if cls is Activity:
@@ -142,8 +142,8 @@ class _Writer:
             seen.add(key)
             if is_vp:
                 lines.append(f"{indent}W.used_vp = True")
-        lines.append("    if r.attributes:")
-        lines.append("        for k, v in r.attributes:")
+        lines.append("    if r._attributes:")
+        lines.append("        for k, v in r._attributes:")
         lines.append("            put(d, k if type(k) is str else str(k), v if type(v) is str else enc(v))")
         plan_fields = "{'prov:activity': r.id, 'prov:plan': r.description}"
         if self.groups is None:

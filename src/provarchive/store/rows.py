@@ -222,7 +222,8 @@ class RowMaker:
     that reads its slots into a tuple in column order, e.g. for Used::
 
         def row(r, b):
-            c = (b, r.id, r.activity, r.entity, T(r.time), r.role, r.usage_description, A(r.attributes))
+            c = (b, r.id, r.activity, r.entity, T(r.time), r.role, r.usage_description,
+                 A(r._attributes) if r._attributes else None)
             return (K(c),) + c
 
     The source is built from the same plan as everything else (:func:`_plan`).
@@ -258,7 +259,7 @@ def _compile(cls: type[Record], spec: TableSpec) -> Callable[[Record, str], tupl
         if how == "kind":
             parts.append(repr(name))
         elif how == "attributes":
-            parts.append("A(r.attributes) if r.attributes else None")
+            parts.append("A(r._attributes) if r._attributes else None")
         elif name not in slots and not hasattr(cls, name):
             parts.append("None")  # e.g. content_type of a plain EntityDescription
         elif how == "attr":
