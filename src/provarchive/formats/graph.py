@@ -237,7 +237,7 @@ def _node(key: str, kind: str, record: Element, bundle: str | None) -> GraphNode
     for slot, value in record.fields().items():
         if value not in (None, [], ""):
             details.append(f"{slot}: {_text(value)}")
-    details.extend(f"{qname}: {_text(value)}" for qname, value in record.attributes)
+    details.extend(f"{qname}: {_text(value)}" for qname, value in record._attributes)
     if bundle:
         details.append(f"in bundle {bundle}")
     return GraphNode(key, kind, label, sublabel, details, bundle, record.id if key != record.id else None)
@@ -285,7 +285,7 @@ def _relation_links(record: Relation) -> Iterable[Link]:
     role = getattr(record, "role", None)
     details = [f"{record.kind}{' ' + record.id if record.id else ''}"]
     details.extend(f"{name}: {_text(value)}" for name, value in record.fields().items() if value not in (None, []))
-    details.extend(f"{qname}: {_text(value)}" for qname, value in record.attributes)
+    details.extend(f"{qname}: {_text(value)}" for qname, value in record._attributes)
     # the main edge: subject to the first given reference among the remaining formals
     objects = [(name, value) for name, value in formal[1:] if isinstance(value, str) and name not in ("time",)]
     if subject is None or not objects:

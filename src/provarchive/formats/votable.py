@@ -32,6 +32,7 @@ import io
 import json
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -185,7 +186,7 @@ _LAYOUT_OF = _layouts()
 # -------------------------------------------------------------------- attributes
 
 
-def _encode_attributes(attributes: list[tuple[str, Any]]) -> str | None:
+def _encode_attributes(attributes: Sequence[tuple[str, Any]]) -> str | None:
     """Extra attributes as PROV-JSON-style JSON (a list when a name repeats)."""
     if not attributes:
         return None
@@ -297,7 +298,7 @@ def _table(
         row = [_cell(getattr(record, slot, None)) for slot, _n, _u in columns]
         if layout.has_kind:
             row.insert(1, _NAME_OF[type(record)])
-        row.append(_encode_attributes(record.attributes))
+        row.append(_encode_attributes(record._attributes))  # read without making the list
         if with_bundles:
             row.append(bundle_id)
         cells.append(row)
