@@ -12,7 +12,7 @@ import sqlalchemy
 
 from provarchive.jobs.definitions import load_definition
 from provarchive.jobs.errors import PermissionDeniedError, UnknownJobError, UsageError
-from provarchive.jobs.executors.local import LocalExecutor
+from provarchive.jobs.executors.local import LocalExecutor, child_pid_path
 from provarchive.jobs.models import Job, User, utc_ms
 from provarchive.jobs.phases import (
     FINAL,
@@ -23,7 +23,7 @@ from provarchive.jobs.phases import (
     require_editable,
     require_transition,
 )
-from provarchive.jobs.reaper import Reaper
+from provarchive.jobs.reaper import Reaper, reconcile
 from provarchive.jobs.service import JobService, JobServiceConfig
 from provarchive.jobs.storage import JobStore
 
@@ -205,3 +205,32 @@ def test_configuration_files_are_config_files_in_provenance(service: JobService,
     assert ("pa:sha256", next(i.sha256 for i in job.inputs)) in configs[0].attributes
     assert configs[0].description == doc.of_type(ConfigFileDescription)[0].id
     assert not [u for u in doc.of_type(Used) if u.entity == configs[0].id]
+
+
+@pytest.mark.parametrize(
+    ("shim_started", "reason"), [(True, "without an exit status"), (False, "before this job's process was started")]
+)
+def test_restart_tells_a_lost_job_that_had_started_from_one_that_had_not(
+    tmp_path: Path, shim_started: bool, reason: str
+) -> None:
+    """The service can die after the shim started the job but before it stored the pid.
+
+    The shim's pid file is then the only witness that the job ran: the reason given
+    must not say it never started (this raced in tests/web/test_uws_faults.py).
+    """
+    service = make_service(tmp_path, slots=1)
+    try:
+        job = service.create_job("sleep", None, [("seconds", "60")])
+        assert service.store.update_job(job.id, phase=Phase.EXECUTING, start_time=utc_ms())
+        job_dir = service.job_dir(job)
+        job_dir.mkdir(parents=True, exist_ok=True)
+        (job_dir / "stdout.txt").write_text("")  # the launch opened stdout: not requeued
+        if shim_started:
+            child_pid_path(str(job_dir / "exit.json")).write_text("999999999")  # gone: no such pid
+        counts = reconcile(service)
+        assert counts["lost"] == 1
+        lost = service.store.get_job(job.id)
+        assert lost is not None and lost.phase is Phase.ERROR
+        assert reason in (lost.error_message or "")
+    finally:
+        service.stop()

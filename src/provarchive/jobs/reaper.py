@@ -19,7 +19,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from .executors.base import Outcome
-from .executors.local import process_start_time, read_outcome
+from .executors.local import child_pid_path, process_start_time, read_outcome
 from .models import Job, utc_ms
 from .phases import Phase
 
@@ -69,7 +69,8 @@ def reconcile(service: JobService) -> dict[str, int]:
             service.store.update_job(job.id, runner=service.runner_id)
             counts["adopted"] += 1
             continue
-        outcome = read_outcome(str(service.job_dir(job) / "exit.json"))
+        status_path = str(service.job_dir(job) / "exit.json")
+        outcome = read_outcome(status_path)
         if outcome is not None:
             counts["finished"] += 1
         else:
@@ -80,7 +81,8 @@ def reconcile(service: JobService) -> dict[str, int]:
                 message=(
                     "the service stopped while this job was running and its process is gone "
                     "without an exit status (killed with the service or by the system)"
-                    if job.pid
+                    # the shim's pid file: started, though the service died before storing the pid
+                    if job.pid or child_pid_path(status_path).exists()
                     else "the service stopped before this job's process was started"
                 ),
             )

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..models import Job
 from .base import ExecutionHost, Executor, LaunchSpec, Outcome
 
-__all__ = ["LocalExecutor", "process_start_time", "read_outcome"]
+__all__ = ["LocalExecutor", "child_pid_path", "process_start_time", "read_outcome"]
 
 log = logging.getLogger("provarchive.jobs.local")
 SHIM = str(Path(__file__).with_name("shim.py"))
@@ -43,6 +43,11 @@ def process_start_time(pid: int) -> float | None:
         return float(fields[19])
     except (OSError, IndexError, ValueError):
         return None
+
+
+def child_pid_path(status_path: str) -> Path:
+    """Where the shim writes the job's own pid, as soon as it has started the job (shim.py)."""
+    return Path(status_path + ".pid")
 
 
 def read_outcome(status_path: str) -> Outcome | None:
@@ -103,7 +108,7 @@ class LocalExecutor(Executor):
         child = None
         while child is None and time.monotonic() < deadline:
             try:
-                child = int(Path(status_path + ".pid").read_text())
+                child = int(child_pid_path(status_path).read_text())
             except (OSError, ValueError):
                 if process_start_time(shim_pid) is None:
                     break

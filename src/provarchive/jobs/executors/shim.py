@@ -107,7 +107,7 @@ def run(status_path, timeout, grace, command, env):
     except OSError as exc:
         _write_status(status_path, 127, None, False, started, f"cannot start {command[0]!r}: {exc.strerror}")
         return 127
-    _write(status_path + ".pid", str(pid))
+    _write(status_path + ".pid", str(pid))  # where local.child_pid_path looks
     # The service (or an operator) asked the shim to stop: stop the job's whole group too.
     signal.signal(signal.SIGTERM, lambda signum, frame: _kill_group(pid, signal.SIGKILL))
     signal.signal(signal.SIGALRM, _on_alarm)
