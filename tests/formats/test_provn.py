@@ -14,6 +14,7 @@ from provarchive.model import (
     Document,
     Literal,
     QName,
+    Record,
     Used,
     WasAssociatedWith,
     WasDerivedFrom,
@@ -319,7 +320,12 @@ def test_strings_holding_the_separator_read_back() -> None:
 
 
 def _statements_read(text: str, fast_path: bool) -> list[list[tuple]]:
-    """The statements the parser hands on (per container), each value with its type."""
+    """The statements the parser hands on (per container), each value with its type.
+
+    The fast path's record makers are off here (every statement stays a tuple): the
+    records they build are compared with the careful path's in
+    test_records_built_by_the_fast_path_are_those_of_the_general_path."""
+    from provarchive.formats import provn_parser
     from provarchive.formats.provn_parser import _Parser
 
     def plain(statements: list) -> list[tuple]:
@@ -335,7 +341,9 @@ def _statements_read(text: str, fast_path: bool) -> list[list[tuple]]:
         def build(self, top, bundles):  # type: ignore[no-untyped-def]
             return [plain(top.statements)] + [plain(inner.statements) for _, inner, _ in bundles]
 
-    return Capture(text, fast_path=fast_path).document()  # type: ignore[return-value]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(provn_parser, "record_makers", lambda namespaces: {})
+        return Capture(text, fast_path=fast_path).document()  # type: ignore[return-value]
 
 
 #: Lines the line-by-line fast path must read exactly as the general path, or leave
@@ -445,3 +453,133 @@ def test_fast_path_leaves_bad_lines_to_the_general_path(line: str) -> None:
         errors.append((str(info.value), info.value.line, info.value.column))
     assert errors[0] == errors[1]
     assert errors[0][1] == 4
+
+
+# ------------------------------------------- records built by the fast path against statements
+
+#: Lines whose records the fast path's makers must build as from_statements does, or
+#: leave to it: IVOA slots met twice, of the wrong type (a QName, a language-tagged or
+#: typed string), typed times, several or unknown prov:types, anonymous plan-only
+#: associations, blank and absent ids, comments and unusual spacing between them, and
+#: a bundle that binds the IVOA namespace to another prefix.
+AWKWARD = r"""document
+  prefix ex <http://example.org/>
+  prefix voprov <http://www.ivoa.net/documents/ProvenanceDM/index.html#>
+  entity(ex:e1, [prov:label="one", prov:label="two"])
+  entity(ex:e2, [prov:label='ex:label'])
+  entity(ex:e3, [prov:label="hi"@en, ex:n=-3])
+  entity(ex:e4, [prov:label="typed" %% xsd:string, ex:big="12345678901" %% xsd:long])
+  entity(ex:e5, [prov:type='voprov:DatasetEntity', voprov:generatedAtTime="2024-03-01T21:00:00+00:00" %% xsd:dateTime])
+  entity(ex:e6, [prov:type='voprov:DatasetEntity', voprov:generatedAtTime="2024-03-01T21:00:00"])
+  entity(ex:e7, [prov:type='voprov:DatasetEntity', prov:type='prov:Collection'])
+  entity(ex:e8, [prov:type='ex:Unknown', prov:label="u"])
+  entity(ex:e9, [prov:type="voprov:DatasetEntity"])
+  entity(ex:e10, [prov:type='prov:Collection', ex:q='voprov:x'])
+  entity(ex:e11, [prov:type='voprov:Parameter', prov:value="6.5", prov:label="p", ex:t="x" %% ex:T])
+  entity(ex:e12)
+  // a comment line between statements
+  activity(ex:a1, 2024-01-01T00:00:00+00:00, 2024-01-01T00:05:00.5-02:00, [prov:label="a", prov:label="b"])
+  activity(ex:a2, -, -, [ex:when="2024-01-01T00:00:00Z" %% xsd:dateTime])
+  activity(ex:a3)
+  activity( ex:a4 , - , - )
+  used(ex:a1, ex:e1, -, [prov:role="in", prov:role="again"])
+  used(ex:u1; ex:a1, ex:e2, 2024-01-01T00:00:01Z)
+  used(-; ex:a1, ex:e3, -)
+  used(ex:u2; ex:a1, ex:e4, -, [prov:role='ex:r'])
+  wasGeneratedBy(ex:e5, ex:a1, -, [prov:role="out"@en])
+  wasGeneratedBy(ex:e6, -, 2024-01-01T00:06:00Z)
+  wasAssociatedWith(ex:a1, -, ex:e12)
+  wasAssociatedWith(ex:assoc; ex:a2, -, ex:e12)
+  wasAssociatedWith(ex:a3, -, ex:e12, [prov:role="plan"])
+  wasAssociatedWith(ex:a4, ex:ag, -)
+  agent(ex:ag, [prov:type='prov:SoftwareAgent', prov:type='prov:Person'])
+  wasInfluencedBy(ex:a1, ex:e11, [prov:type='voprov:WasConfiguredBy', voprov:artefactType="Parameter"])
+  wasInfluencedBy(ex:a1, ex:e11, [prov:type='voprov:WasConfiguredBy', voprov:artefactType="P", voprov:artefactType="Q"])
+  wasInfluencedBy(ex:a1, ex:e11, [prov:type='voprov:WasConfiguredBy'])
+  wasInfluencedBy(ex:a1, ex:e11, [voprov:artefactType="Parameter"])
+  wasInfluencedBy(ex:a1, ex:e11)
+  wasDerivedFrom(ex:e2, ex:e1, ex:a1, ex:u2, -, [prov:type='prov:Revision'])
+  wasDerivedFrom(ex:e3, ex:e1)
+  hadMember(ex:e10, ex:e12)
+  wasInformedBy(ex:a2, ex:a1)   /* a trailing comment */
+  entity(ex:e13, [prov:label="x"]) entity(ex:e14)
+  entity(ex:e1)
+  bundle ex:b1
+    prefix vp <http://www.ivoa.net/documents/ProvenanceDM/index.html#>
+    entity(ex:in1, [prov:type='vp:DatasetEntity', prov:label="inner"])
+    entity(ex:in2, [prov:type='voprov:DatasetEntity', prov:label="inner"])
+    wasInfluencedBy(ex:a1, ex:in1, [prov:type='vp:WasConfiguredBy', vp:artefactType="ConfigFile"])
+  endBundle
+  bundle ex:b2
+    default <http://default.org/>
+    entity(plain, [prov:type='voprov:Parameter', prov:label="p"])
+    used(act, plain, -)
+  endBundle
+endDocument
+"""
+
+
+def _records_read(text: str, fast_path: bool) -> object:
+    """The records the parser builds (each slot by slot, and which record each id
+    finds), or the error with its position."""
+    from provarchive.formats.provn_parser import _Parser
+
+    from .test_provjson import _slots
+
+    try:
+        doc = _Parser(text, fast_path=fast_path).document()
+    except FormatError as exc:
+        return ("error", str(exc), exc.line, exc.column)
+    index = [
+        (bid, sorted((ident, next(i for i, r in enumerate(b.records) if r is e)) for ident, e in b._index.items()))
+        for bid, b in [(None, doc), *doc.bundles.items()]
+    ]
+    return [(bundle.id, _slots(record)) for bundle, record in doc.all_records()], index
+
+
+def _built_by_the_fast_path(text: str) -> int:
+    """How many records the fast path's makers built themselves (not tuples for from_statements)."""
+    from provarchive.formats.provn_parser import _Parser
+
+    class Capture(_Parser):
+        def build(self, top, bundles):  # type: ignore[no-untyped-def]
+            statements = top.statements + [st for _, inner, _ in bundles for st in inner.statements]
+            return sum(1 for st in statements if isinstance(st, Record))
+
+    return Capture(text).document()  # type: ignore[return-value]
+
+
+def test_records_built_by_the_fast_path_are_those_of_the_general_path() -> None:
+    from tests.conftest import CONFORMANCE
+
+    sources = [provn.dumps(doc).decode() for doc in (pipeline(300), kitchen_sink(), typed_document())]
+    sources += [AWKWARD, AWKWARD.replace("\n", "\r\n"), TRICKY, TRICKY.replace("\n", "\r\n")]
+    sources += [provn.dumps(provn.loads(AWKWARD)).decode()]
+    sources += [path.read_bytes().decode("utf-8") for path in sorted(CONFORMANCE.glob("**/*.provn"))]
+    for text in sources:
+        assert _records_read(text, fast_path=True) == _records_read(text, fast_path=False)
+    assert _records_read(AWKWARD, fast_path=True)[0] != "error"  # type: ignore[index]
+    assert _built_by_the_fast_path(sources[0]) > 300  # the makers built all but the agent of pipeline(300)
+    assert _built_by_the_fast_path(AWKWARD) > 10
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "entity(ex:e, [zz:a=1])",
+        "used(-, ex:e, -)",
+        "used(ex:a, ex:e, 2020-13-01T00:00:00Z)",
+        "entity(ex:e, [prov:type='voprov:DatasetEntity', prov:type='zz:T'])",
+        "wasInfluencedBy(ex:a, ex:e, [prov:type='voprov:WasConfiguredBy', voprov:artefactType=])",
+    ],
+)
+def test_fast_path_with_records_gives_the_general_paths_errors(line: str) -> None:
+    """A bad line after lines the makers build fails as the general path says, at the same place."""
+    before = "entity(ex:before, [prov:type='voprov:DatasetEntity', prov:label=\"y\"])\n  used(ex:a, ex:before, -)"
+    text = (
+        "document\n  prefix ex <http://e/>\n  prefix voprov <http://www.ivoa.net/documents/ProvenanceDM/index.html#>\n"
+        f"  {before}\n  {line}\n  entity(ex:after)\nendDocument\n"
+    )
+    fast, general = _records_read(text, fast_path=True), _records_read(text, fast_path=False)
+    assert fast == general
+    assert isinstance(fast, tuple) and fast[0] == "error" and fast[2] == 6

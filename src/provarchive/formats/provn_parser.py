@@ -20,9 +20,14 @@ Two paths share one grammar:
   statement by statement), and all errors are reported by the general path, with
   line, column and what was expected.
 
-Statements become :class:`provarchive.model.w3c.Statement` objects (general path) or
-plain ``(kind, id, formal, attributes)`` tuples (fast path), and then records through
-:func:`provarchive.model.w3c.from_statements`.
+Statements become :class:`provarchive.model.w3c.Statement` objects (general path),
+and then records through :func:`provarchive.model.w3c.from_statements`. The fast path
+builds most records itself, with the makers the PROV-XML line reader uses
+(:func:`provarchive.formats.provxml_records.record_makers`, generated from the keyed
+plans of ``from_statements``): a statement a maker is not sure of (an agent, a
+``hadMember``, an IVOA slot met twice or of another type, ...) is handed on as a plain
+``(kind, id, formal, attributes)`` tuple instead. Tests compare the records of both
+paths slot by slot.
 """
 
 from __future__ import annotations
@@ -33,9 +38,11 @@ from typing import Any
 
 from ..model.document import Bundle, Document
 from ..model.ids import Literal, Namespaces, QName
+from ..model.records import Record
 from ..model.w3c import TIME_KEYS, W3C_FORMAL, RawStatement, Statement, from_statements
 from ..util import paused_gc
 from .errors import FormatError
+from .provxml_records import Maker, record_makers
 from .typed_values import QNAME_TYPES, normalise_datatype, parse_datetime, typed_value
 
 __all__ = ["parse"]
@@ -99,22 +106,26 @@ fromisoformat = datetime.fromisoformat
 class _Container:
     """Namespaces and statements of the document or of one bundle."""
 
-    __slots__ = ("namespaces", "statements", "prefixes", "good", "lists")
+    __slots__ = ("namespaces", "statements", "prefixes", "good", "lists", "makers")
 
     def __init__(self, namespaces: Namespaces) -> None:
         self.namespaces = namespaces
-        self.statements: list[Statement | RawStatement] = []
+        self.statements: list[Statement | RawStatement | Record] = []
         self.prefixes: set[str] = set()
         #: Names known to resolve (checked once each).
         self.good: set[str] = set()
         #: Whole attribute-list texts already read, with their pairs (none holds a Literal).
         self.lists: dict[str, tuple[tuple[str, Any], ...]] = {}
+        #: Per kind, the maker that builds the fast path's records itself (provxml_records).
+        self.makers: dict[str, Maker] = {}
 
     def refresh(self) -> None:
-        """Call after the namespace declarations: names are checked against them."""
+        """Call after the namespace declarations: names are checked against them, and
+        records are made by the plans of these namespaces."""
         self.prefixes = set(self.namespaces) | {"prov", "xsd"}
         self.good.clear()
         self.lists.clear()
+        self.makers = record_makers(self.namespaces)
 
     def resolves(self, name: str) -> bool:
         """True if ``name`` has a declared prefix, or none and there is a default namespace."""
@@ -281,6 +292,8 @@ class _Parser:
         not such a statement (the general path goes on from there), or the end.
 
         This is the hot loop of reading, so it is one function with the checks inline.
+        A remembered attribute list is handed to the maker as the shared tuple (makers
+        copy what they keep); a statement left to ``from_statements`` gets its own list.
         """
         text = self.text
         find = text.find
@@ -291,6 +304,7 @@ class _Parser:
         lists = container.lists
         fresh_name = self.fresh_name
         time_shape = _FAST_TIME.fullmatch
+        makers = container.makers
         while pos < size:
             newline = find("\n", pos)
             if newline < 0:
@@ -308,7 +322,7 @@ class _Parser:
             if not rest.endswith(")"):
                 return pos
             body = rest[:-1]
-            attributes: list[tuple[str, Any]] = []
+            attributes: list[tuple[str, Any]] | tuple[tuple[str, Any], ...] = ()
             bracket = body.find("[")
             if bracket >= 0:  # no '[' can come before the attribute list: names escape it
                 if not body.endswith("]") or body[bracket - 2 : bracket] != ", ":
@@ -316,7 +330,7 @@ class _Parser:
                 attrs = body[bracket + 1 : -1]
                 shared = lists.get(attrs)
                 if shared is not None:
-                    attributes = list(shared)
+                    attributes = shared  # a maker copies what it keeps; a tuple handed on is copied
                 else:
                     found = self.fast_attributes(attrs, container)
                     if found is None:
@@ -360,7 +374,12 @@ class _Parser:
                     return pos  # the general path reports it
                 if ident is not None and ident.startswith("_:"):
                     ident = None
-            append((kind, ident, formal, attributes))  # a plain tuple: from_statements takes it, and it is cheap
+            make = makers.get(kind)
+            record = None if make is None else make(ident, formal, attributes)  # type: ignore[arg-type]
+            if record is None:  # a plain tuple for from_statements (cheaper than a Statement)
+                append((kind, ident, formal, list(attributes)))
+            else:
+                append(record)
             pos = newline + 1
         return size
 
