@@ -1,6 +1,10 @@
-"""Records made by the PROV-XML line reader itself, for the common shapes.
+"""Records made by the line readers themselves, for the common shapes (PROV-XML and PROV-N).
 
-The line reader (:class:`provarchive.formats.provxml._CanonicalLines`) hands
+Written for the PROV-XML line reader and named after it; the PROV-N fast path
+(:mod:`provarchive.formats.provn_parser`) uses the same makers, since both readers
+hold the same ``(kind, id, formal, attributes)`` pieces.
+
+The PROV-XML line reader (:class:`provarchive.formats.provxml._CanonicalLines`) hands
 :func:`~provarchive.model.w3c.from_statements` one ``(kind, id, formal, attributes)``
 tuple per record, and ``from_statements`` then builds the record. For the common
 shapes the line reader can build the record itself from the keyed plan of its kind
@@ -170,7 +174,7 @@ def _class_maker(kind: str, keyed: KeyedClass, defers_plans: bool, typed: Maker 
         "typed": typed,
         "datetime": datetime,
     }
-    exec(compile(source, f"<PROV-XML maker of {kind} ({keyed.cls.__name__})>", "exec"), namespace)  # noqa: S102
+    exec(compile(source, f"<record maker of {kind} ({keyed.cls.__name__})>", "exec"), namespace)  # noqa: S102
     return namespace["make"]  # type: ignore[no-any-return]
 
 
