@@ -14,13 +14,24 @@ median; each is printed next to its peer measured in the same run: plain
 ``executemany``/``COPY`` of the same rows for ingest, networkx BFS over the same graph in
 memory for the walks.
 
-    .venv/bin/python bench/archive.py [--size N] [--backends sqlite,postgresql] [--pg URL] [--skip-walks]
+The walks time ours and networkx's in alternation (``--walk-rounds`` rounds of one call
+each, the order swapped every round); the CPU ratio is the median of the rounds' ratios.
+Each side's ``--runs`` walks back to back follow, as the bench timed them before: there
+the same walk again finds its memory in the CPU caches, which helps networkx more than
+ours (docs/performance.md, "Walks, fifth round"). networkx's graph is built from the
+documents in the order they were made, which keeps each node's neighbours near it in
+memory: its best case (built from the archive's edges in key order, the same BFS takes
+1.2-1.45x the time).
+
+    .venv/bin/python bench/archive.py [--size N] [--backends sqlite,postgresql] [--pg URL]
+        [--runs N] [--walk-rounds N] [--skip-walks]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import tempfile
 import time
 import uuid
@@ -131,6 +142,42 @@ def median_wall_cpu_ms(fn: Callable[[], Any], runs: int) -> tuple[float, float, 
     return wall * 1000, cpu * 1000, result
 
 
+def interleaved_cpu_ms(
+    ours: Callable[[], Any], peer: Callable[[], Any], rounds: int
+) -> tuple[float, float, float, float, float, Any, Any]:
+    """Both sides timed in alternation: medians of wall and CPU ms of each, their CPU ratio, the results.
+
+    One untimed call of each first, then ``rounds`` rounds of one call each, the order
+    swapped every round. Timing one side's runs after the other's let the load of this
+    shared machine differ between the two (the (a) ratio moved between 1.07x and 1.44x
+    from run to run at the same code). The ratio is the median of the rounds' own ratios
+    (both calls of a round see about the same load), not the ratio of the two medians.
+    Both sides run with the same heap and the collector on.
+    """
+    result, peer_result = ours(), peer()
+    walls: tuple[list[float], list[float]] = ([], [])
+    cpus: tuple[list[float], list[float]] = ([], [])
+    for i in range(max(1, rounds)):
+        for side in (0, 1) if i % 2 == 0 else (1, 0):
+            c, w = time.process_time(), time.perf_counter()
+            if side == 0:
+                result = ours()
+            else:
+                peer_result = peer()
+            walls[side].append(time.perf_counter() - w)
+            cpus[side].append(time.process_time() - c)
+    ratios = [o / p for o, p in zip(cpus[0], cpus[1], strict=True) if p > 0]
+    return (
+        statistics.median(walls[0]) * 1000,
+        statistics.median(cpus[0]) * 1000,
+        statistics.median(walls[1]) * 1000,
+        statistics.median(cpus[1]) * 1000,
+        statistics.median(ratios) if ratios else float("nan"),
+        result,
+        peer_result,
+    )
+
+
 def server_cpu_s(archive: Archive) -> float | None:
     """CPU seconds used so far by the PostgreSQL server processes serving ``archive``'s database.
 
@@ -181,7 +228,14 @@ class Lines(list[str]):
 
 
 def bench_backend(
-    name: str, url: str, peer_url: str, docs: list[Document], graph: nx.DiGraph, runs: int, walks: bool = True
+    name: str,
+    url: str,
+    peer_url: str,
+    docs: list[Document],
+    graph: nx.DiGraph,
+    runs: int,
+    walk_rounds: int,
+    walks: bool = True,
 ) -> list[str]:
     lines = Lines()
     archive = open_archive(url)
@@ -238,20 +292,29 @@ def bench_backend(
     ]
     for label, node, direction, g in cases:
         server_before = server_cpu_s(archive) if name == "PostgreSQL" else None
-        db_ms, db_cpu, found = median_wall_cpu_ms(
-            lambda n=node, d=direction: archive.lineage_ids(n, direction=d, depth=None), runs
+        # the same work on both sides: from the same id to the set of ids reached
+        db_ms, db_cpu, nx_ms, nx_cpu, cpu_ratio, found, want = interleaved_cpu_ms(
+            lambda n=node, d=direction: archive.lineage_ids(n, direction=d, depth=None),
+            lambda n=node, g=g: nx.descendants(g, n),
+            walk_rounds,
         )
         server_after = server_cpu_s(archive) if server_before is not None else None
         server = ""
         if server_before is not None and server_after is not None:
-            # /proc counts in clock ticks (10 ms): the mean over the runs (and the warm-up run)
-            server = f", server CPU {(server_after - server_before) * 1000 / (runs + 1):.1f} mean"
-        nx_ms, nx_cpu, want = median_wall_cpu_ms(lambda n=node, g=g: nx.descendants(g, n), runs)
+            # /proc counts in clock ticks (10 ms): the mean over the walks (and the warm-up walk)
+            server = f", server CPU {(server_after - server_before) * 1000 / (walk_rounds + 1):.1f} mean"
         assert set(found) - {node} == want, f"{label}: the archive and networkx disagree"
+        # also each side's walks back to back, as before: the same walk again finds its
+        # memory in the CPU caches, which helps networkx's pointer chasing more than ours
+        _wall, warm_db_cpu, _found = median_wall_cpu_ms(
+            lambda n=node, d=direction: archive.lineage_ids(n, direction=d, depth=None), runs
+        )
+        _wall, warm_nx_cpu, _want = median_wall_cpu_ms(lambda n=node, g=g: nx.descendants(g, n), runs)
         lines.append(
             f"| {name} | {label}: {len(want):,} nodes | {db_ms:.2f} ms (CPU {db_cpu:.2f}{server}) "
             f"| networkx BFS in memory: {nx_ms:.2f} ms (CPU {nx_cpu:.2f}) "
-            f"| {db_ms / nx_ms:.2f}× (CPU {db_cpu / nx_cpu:.2f}×) |"
+            f"| {db_ms / nx_ms:.2f}× (CPU {cpu_ratio:.2f}×, median of {walk_rounds} interleaved rounds; "
+            f"back to back CPU {warm_db_cpu:.2f} / {warm_nx_cpu:.2f} ms = {warm_db_cpu / warm_nx_cpu:.2f}×) |"
         )
     product = products[len(products) // 2]
     doc_ms, _cpu, doc = median_wall_cpu_ms(lambda: archive.lineage(product, depth=None), max(3, runs // 3))
@@ -283,6 +346,12 @@ def main() -> None:
         help="PostgreSQL server (scratch databases are created and dropped there)",
     )
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--walk-rounds",
+        type=int,
+        default=61,
+        help="interleaved rounds (one walk of ours, one of networkx) per walk case",
+    )
     parser.add_argument("--skip-walks", action="store_true", help="measure the ingest only")
     args = parser.parse_args()
 
@@ -307,6 +376,7 @@ def main() -> None:
                 docs,
                 graph,
                 args.runs,
+                args.walk_rounds,
                 not args.skip_walks,
             )
     if "postgresql" in backends:
@@ -319,7 +389,14 @@ def main() -> None:
                 conn.execute(f'CREATE DATABASE "{db}"')
         try:
             bench_backend(
-                "PostgreSQL", f"{base}/{names[0]}", f"{base}/{names[1]}", docs, graph, args.runs, not args.skip_walks
+                "PostgreSQL",
+                f"{base}/{names[0]}",
+                f"{base}/{names[1]}",
+                docs,
+                graph,
+                args.runs,
+                args.walk_rounds,
+                not args.skip_walks,
             )
         finally:
             with psycopg.connect(args.pg, autocommit=True) as conn:
