@@ -27,6 +27,8 @@ from provarchive.model import (
     same_provenance,
 )
 
+from .outcomes import read_outcome
+
 EX = "http://example.org/"
 
 
@@ -375,37 +377,13 @@ def test_voprov_namespace_is_configurable(doc: Document) -> None:
 # ----------------------------------------------- generated decoders against statements
 
 
-def _slots(record: object) -> list[tuple[str, str, str]]:
-    """Every slot of a record with its value's repr and type (attributes item by item)."""
-    out = [("class", type(record).__name__, "")]
-    for klass in type(record).__mro__:
-        for slot in getattr(klass, "__slots__", ()):
-            value: Any = getattr(record, slot, "<unset>")
-            if slot == "_bundle":
-                out.append((slot, repr(getattr(value, "id", value)), type(value).__name__))
-            elif slot == "attributes":
-                out.append((slot, repr(value), repr([(type(k).__name__, type(v).__name__) for k, v in value])))
-            else:
-                out.append((slot, repr(value), type(value).__name__))
-    return out
-
-
 def _read_both_ways(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object, int]:
     """What loads gives with the generated decoders and with statements only, and how
     many records the decoders left to statements."""
     from provarchive.formats import provjson_reader
 
     def outcome() -> object:
-        try:
-            doc = provjson.loads(data)
-        except FormatError as exc:
-            return ("error", str(exc), exc.line, exc.column)
-        index = [  # which record each id finds (the index's own order does not matter)
-            (bid, sorted((ident, next(i for i, r in enumerate(b.records) if r is e)) for ident, e in b._index.items()))
-            for bid, b in [(None, doc), *doc.bundles.items()]
-        ]
-        records = [(bundle.id, _slots(record)) for bundle, record in doc.all_records()]
-        return records, index, provjson.dumps(doc)
+        return read_outcome(lambda: provjson.loads(data), also=provjson.dumps)
 
     slow = 0
     careful = provjson_reader._Reader.statement

@@ -22,6 +22,7 @@ from provarchive.model import (
     same_provenance,
 )
 
+from .outcomes import read_outcome
 from .test_provjson import classes_by_id, typed_document
 
 EX = "http://example.org/"
@@ -524,17 +525,7 @@ def _records_read(text: str, fast_path: bool) -> object:
     finds), or the error with its position."""
     from provarchive.formats.provn_parser import _Parser
 
-    from .test_provjson import _slots
-
-    try:
-        doc = _Parser(text, fast_path=fast_path).document()
-    except FormatError as exc:
-        return ("error", str(exc), exc.line, exc.column)
-    index = [
-        (bid, sorted((ident, next(i for i, r in enumerate(b.records) if r is e)) for ident, e in b._index.items()))
-        for bid, b in [(None, doc), *doc.bundles.items()]
-    ]
-    return [(bundle.id, _slots(record)) for bundle, record in doc.all_records()], index
+    return read_outcome(lambda: _Parser(text, fast_path=fast_path).document())
 
 
 def _built_by_the_fast_path(text: str) -> int:

@@ -14,6 +14,8 @@ from prov.model import PROV, ProvDocument
 from provarchive.formats import FormatError, UnsafeInputError, provxml, provxml_write
 from provarchive.model import Document, Literal, QName, differences, same_provenance
 
+from .outcomes import read_outcome
+
 
 def class_names(doc: Document) -> list[str]:
     return sorted(type(r).__name__ for _b, r in doc.all_records())
@@ -555,18 +557,8 @@ def _records_both_ways(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[ob
     record slot by slot, which record each id finds, or the error with its position."""
     from provarchive.formats import provxml_records
 
-    from .test_provjson import _slots
-
     def outcome() -> object:
-        try:
-            doc = provxml.loads(data)
-        except FormatError as exc:
-            return ("error", str(exc), exc.line, exc.column)
-        index = [
-            (bid, sorted((ident, next(i for i, r in enumerate(b.records) if r is e)) for ident, e in b._index.items()))
-            for bid, b in [(None, doc), *doc.bundles.items()]
-        ]
-        return [(bundle.id, _slots(record)) for bundle, record in doc.all_records()], index
+        return read_outcome(lambda: provxml.loads(data))
 
     made = outcome()
     with monkeypatch.context() as patch:
