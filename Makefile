@@ -11,7 +11,8 @@ PYTEST_ARGS ?=
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# setup.py and the C sources: the compiled accelerators are rebuilt when they change
+$(STAMP): pyproject.toml setup.py $(wildcard src/provarchive/*/*.c)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

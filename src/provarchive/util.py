@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from types import ModuleType
 
-__all__ = ["paused_gc", "atomic_write"]
+__all__ = ["paused_gc", "atomic_write", "compiled", "PURE_PYTHON_VARIABLE"]
+
+#: Set (to anything but "" or "0") to run the pure-Python paths instead of the
+#: compiled accelerators, e.g. to compare the two or to rule one out.
+PURE_PYTHON_VARIABLE = "PROVARCHIVE_PURE_PYTHON"
+
+
+def compiled(name: str) -> ModuleType | None:
+    """The optional compiled accelerator ``name`` (``provarchive.formats._provjson_text``),
+    or None where it was not built (installation goes on without a C compiler; see
+    ``setup.py``) or where ``PROVARCHIVE_PURE_PYTHON`` asks for the pure-Python paths.
+
+    Each accelerator has a pure-Python path writing the same output, which its caller
+    takes when this returns None."""
+    if os.environ.get(PURE_PYTHON_VARIABLE, "") not in ("", "0"):
+        return None
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
 
 
 @contextmanager

@@ -2,7 +2,9 @@
 
 ``provjson.dumps`` writes the JSON text itself and leaves to ``dumps_tree`` (dicts
 encoded by orjson, the reference) whatever it does not write exactly. Every test here
-writes a document both ways and compares the bytes, or the error both raise.
+writes a document both ways and compares the bytes, or the error both raise; and every
+test runs twice, with the compiled record loop (``_provjson_text.c``) and with the
+generated Python that writes where it is not built.
 """
 
 from __future__ import annotations
@@ -29,11 +31,26 @@ from provarchive.model import (
     Used,
 )
 from provarchive.model.ids import VOPROV
+from tests.conftest import require_external
 
 from .test_provjson import typed_document
 from .test_provxml import _corpus_documents
 
 EX = "http://example.org/"
+
+
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def record_loop(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test with the compiled record loop, then with the generated Python alone."""
+    if request.param == "compiled":
+        require_external(
+            "the compiled PROV-JSON writer (provarchive.formats._provjson_text)",
+            provjson_write._COMPILED is not None,
+            "installing provarchive builds it where a C compiler and the Python headers are present",
+        )
+    else:
+        monkeypatch.setattr(provjson_write, "_COMPILED", None)
+    return str(request.param)
 
 
 def _both_ways(doc: Document) -> tuple[object, object]:
@@ -375,7 +392,12 @@ def documents(draw: st.DrawFn) -> Document:
     return doc
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    deadline=None,
+    # the record_loop fixture's choice holds for every example
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(documents())
 def test_random_documents_are_written_the_same_both_ways(doc: Document) -> None:
     _assert_same(doc)
