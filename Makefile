@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 venv: $(STAMP)
 
 # setup.py and the C sources: the compiled accelerators are rebuilt when they change
-$(STAMP): pyproject.toml setup.py $(wildcard src/provarchive/*/*.c)
+$(STAMP): pyproject.toml setup.py $(wildcard src/provarchive/formats/_provjson_accel/*)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

@@ -1,17 +1,20 @@
-"""Build of provarchive's optional compiled accelerators (everything else is in pyproject.toml).
+"""Build of provarchive's optional compiled accelerator (everything else is in pyproject.toml).
 
-Each extension is ``optional``: where it does not compile (no C compiler, no Python
-headers), installation goes on without it and provarchive runs its pure-Python path,
-which writes the same bytes (see ``provarchive.formats.provjson_write``).
+The extension is ``optional``: where it does not compile (no C compiler, no Python
+headers), installation goes on without it and provarchive runs its pure-Python
+paths, which give the same results (see ``provarchive.util.compiled``).
 """
 
 from setuptools import Extension, setup
 
+ACCEL = "src/provarchive/formats/_provjson_accel"
+
 setup(
     ext_modules=[
         Extension(
-            "provarchive.formats._provjson_text",
-            ["src/provarchive/formats/_provjson_text.c"],
+            "provarchive.formats._provjson_accel",
+            [f"{ACCEL}/module.c", f"{ACCEL}/write.c", f"{ACCEL}/decode.c"],
+            depends=[f"{ACCEL}/common.h"],
             optional=True,
         )
     ]

@@ -19,7 +19,7 @@ PURE_PYTHON_VARIABLE = "PROVARCHIVE_PURE_PYTHON"
 
 
 def compiled(name: str) -> ModuleType | None:
-    """The optional compiled accelerator ``name`` (``provarchive.formats._provjson_text``),
+    """The optional compiled accelerator ``name`` (``provarchive.formats._provjson_accel``),
     or None where it was not built (installation goes on without a C compiler; see
     ``setup.py``) or where ``PROVARCHIVE_PURE_PYTHON`` asks for the pure-Python paths.
 

@@ -3,7 +3,7 @@
 ``provjson.dumps`` writes the JSON text itself and leaves to ``dumps_tree`` (dicts
 encoded by orjson, the reference) whatever it does not write exactly. Every test here
 writes a document both ways and compares the bytes, or the error both raise; and every
-test runs twice, with the compiled record loop (``_provjson_text.c``) and with the
+test runs twice, with the compiled record loop (``_provjson_accel/write.c``) and with the
 generated Python that writes where it is not built.
 """
 
@@ -44,7 +44,7 @@ def record_loop(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     """Each test with the compiled record loop, then with the generated Python alone."""
     if request.param == "compiled":
         require_external(
-            "the compiled PROV-JSON writer (provarchive.formats._provjson_text)",
+            "the compiled PROV-JSON accelerator (provarchive.formats._provjson_accel)",
             provjson_write._COMPILED is not None,
             "installing provarchive builds it where a C compiler and the Python headers are present",
         )
@@ -170,6 +170,16 @@ def test_a_raw_backslash_next_to_escaped_values_is_found() -> None:
     doc = _document()
     doc.entity("ex:a", name='has "quotes" and \\ (escaped by orjson)')
     assert _text_path_writes(doc)
+    _assert_same(doc)
+
+
+def test_a_raw_backslash_after_a_record_given_up_with_escaped_extras_is_found() -> None:
+    # the first record's extras hold an escape (counted once encoded) and its label is
+    # not a plain string (the record then goes to the careful path, which encodes the
+    # extras again): the raw backslash of the second must still be found
+    doc = _document()
+    doc.entity("ex:e1", name=Literal("typed", datatype="xsd:token"), attributes=[("ex:a", 'x"y'), ("ex:b", "z")])
+    doc.entity("ex:e2", name="back\\slash")
     _assert_same(doc)
 
 

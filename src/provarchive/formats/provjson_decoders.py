@@ -17,48 +17,120 @@ too, and whatever it accepts the careful path reads the same way (the tests read
 documents both ways and compare).
 
 A generated decoder depends only on its plan, not on the document, so it is
-compiled once per plan and kept (up to ``w3c.CACHE_LIMIT`` plans).
+compiled once per plan and kept (up to ``w3c.CACHE_LIMIT`` plans). Where the compiled
+accelerator is built (:mod:`.accel`), the same plan, spelled as a tuple
+(:func:`_accel_plan`), drives its loop (``_provjson_accel/decode.c``) instead, with
+the same checks and the same hand-overs to the careful path.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from ..model.records import Relation
+from ..model.records import Record, Relation
 from ..model.w3c import CACHE_LIMIT, TIME_KEYS, KeyedClass, KeyedKind
+from .accel import ACCEL, slot_offset
 
 __all__ = ["decoder"]
 
-#: A generated decoder: ``read(group, append, slow, known, problem, attributes, good, bundle)``.
+#: A decoder: ``read(group, out, slow, known, problem, attributes, good, bundle)``.
 Decoder = Callable[..., None]
 
-_DECODERS: dict[tuple[str, KeyedKind], Decoder] = {}
+#: Decoders by kind, plan and whether compiled.
+_DECODERS: dict[tuple[str, KeyedKind, bool], Decoder] = {}
+
+#: The compiled loop (None: the generated Python decodes).
+_ACCEL = ACCEL
 
 
 def decoder(kind: str, plan: KeyedKind) -> Decoder:
     """The decoder of the ``kind`` section (generated the first time this plan is met).
 
-    ``read(group, append, slow, known, problem, attributes, good, bundle)`` walks the
-    section ``group`` (id → JSON object) and, per record, either ``append``s the record
-    or calls ``slow(rid, body)``. ``known`` is the tuple of ``"prefix:"`` strings an
+    ``read(group, out, slow, known, problem, attributes, good, bundle)`` walks the
+    section ``group`` (id → JSON object) and, per record, either appends the record to
+    the list ``out`` or calls ``slow(rid, body)``. ``known`` is the tuple of ``"prefix:"`` strings an
     identifier may start with unchecked, ``problem(name)`` says why another name does
     not resolve (None if it does), ``attributes(body, rid, skip)`` decodes the
     attributes of ``body`` except the keys in ``skip``, and ``good`` is the set of
     names already known to resolve. Elements get ``bundle`` as their ``_bundle`` (the
     bundle they are read into), which adding them to it then need not set.
     """
-    key = (kind, plan)
+    key = (kind, plan, _ACCEL is not None)
     read = _DECODERS.get(key)
     if read is None:
         if len(_DECODERS) >= CACHE_LIMIT:  # plans vary with the voprov prefix, which input chooses
             _DECODERS.clear()
-        source, constants = _source(kind, plan)
-        namespace: dict[str, Any] = {"fromiso": datetime.fromisoformat, **constants}
-        exec(compile(source, f"<PROV-JSON decoder of {kind}>", "exec"), namespace)  # noqa: S102
-        read = _DECODERS[key] = namespace["read"]
+        accel_plan = _accel_plan(plan) if _ACCEL is not None else None
+        if _ACCEL is not None and accel_plan is not None:
+            read = partial(_ACCEL.decode_records, accel_plan)
+        else:
+            source, constants = _source(kind, plan)
+            namespace: dict[str, Any] = {"fromiso": datetime.fromisoformat, **constants}
+            exec(compile(source, f"<PROV-JSON decoder of {kind}>", "exec"), namespace)  # noqa: S102
+            read = namespace["read"]
+        _DECODERS[key] = read
     return read
+
+
+#: The compiled loop's numbers for the value kinds of ``KeyedClass.slots``.
+_ACCEL_HOW = {"s": 0, "q": 1, "t": 2, "l": 3, "ql": 3}
+
+
+def _accel_plan(plan: KeyedKind) -> tuple[Any, ...] | None:
+    """``plan`` as the compiled loop reads it (see ``_provjson_accel/decode.c``), or None
+    where a class's slot is not a plain slot or a value kind is one it does not know:
+    the generated Python decodes that kind then."""
+    default = plan.default
+    keys = tuple(key for _slot, key in default.formal)
+    try:
+        classes = (
+            _accel_class(default, consumes_type=False),
+            *(_accel_class(keyed, consumes_type=True) for _name, keyed in plan.by_type),
+        )
+    except (KeyError, TypeError):
+        return None
+    by_type = {name: i for i, (name, _keyed) in enumerate(plan.by_type)} if plan.by_type else None
+    return (
+        issubclass(default.cls, Relation),
+        keys,
+        tuple(key in TIME_KEYS for key in keys),
+        plan.defers_plans,
+        by_type,
+        classes,
+        slot_offset(Record, "id"),
+        slot_offset(Record, "_attributes"),
+    )
+
+
+def _accel_class(keyed: KeyedClass, *, consumes_type: bool) -> tuple[Any, ...]:
+    """One class of :func:`_accel_plan`: the slots :func:`_build`'s code sets, as offsets."""
+    cls = keyed.cls
+    if cls.__new__ is not object.__new__:
+        raise TypeError(f"{cls.__name__} makes its instances itself")
+    return (
+        cls,
+        tuple(slot_offset(cls, slot) for slot, _key in keyed.formal),
+        tuple(
+            (0 if _ACCEL_HOW[how] == 3 else slot_offset(cls, slot), key, _ACCEL_HOW[how])
+            for slot, key, how in keyed.slots
+        ),
+        tuple(slot_offset(cls, slot) for slot in keyed.start_none if slot != "_bundle"),
+        slot_offset(cls, "_bundle") if "_bundle" in keyed.start_none else -1,
+        tuple(slot_offset(cls, slot) for slot in keyed.start_list),
+        tuple((slot_offset(cls, slot), value) for slot, value in keyed.fixed),
+        _skipped(keyed, consumes_type=consumes_type),
+    )
+
+
+def _skipped(keyed: KeyedClass, *, consumes_type: bool) -> frozenset[str]:
+    """The keys a record's attributes leave out: those its slots were read from."""
+    handled = {key for _slot, key in keyed.formal} | {key for _slot, key, _how in keyed.slots}
+    if consumes_type:
+        handled.add("prov:type")
+    return frozenset(handled)
 
 
 def _source(kind: str, plan: KeyedKind) -> tuple[str, dict[str, Any]]:
@@ -67,7 +139,8 @@ def _source(kind: str, plan: KeyedKind) -> tuple[str, dict[str, Any]]:
     is_relation = issubclass(default.cls, Relation)
     constants: dict[str, Any] = {}
     lines = [
-        "def read(group, append, slow, known, problem, attributes, good, bundle):",
+        "def read(group, out, slow, known, problem, attributes, good, bundle):",
+        "    append = out.append",
         "    for rid, body in group.items():",
     ]
     if is_relation:
@@ -186,12 +259,9 @@ def _build(
             lines.append("    n -= 1")
         lines.append("else:")
         lines.extend("    " + line for line in fail)
-    handled = {key for _slot, key in keyed.formal} | {key for _slot, key, _how in keyed.slots}
-    if consumes_type:
-        handled.add("prov:type")
     constants[f"CLS_{suffix}"] = keyed.cls
     constants[f"NEW_{suffix}"] = keyed.cls.__new__
-    constants[f"SKIP_{suffix}"] = frozenset(handled)
+    constants[f"SKIP_{suffix}"] = _skipped(keyed, consumes_type=consumes_type)
     # keys left over (n > 0) are attributes, unless one is a JSON null, which may be a
     # handled key read as absent above: the careful path says what is wrong with it
     lines.append("if n and None in body.values():")

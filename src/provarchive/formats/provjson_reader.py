@@ -199,7 +199,7 @@ class _Reader:
 
         read = decoder(kind, keyed)
         slow_before, start = self.slow, len(out)
-        read(group, out.append, slow, known, self.names.problem, self.attributes, self.names.good, self.target)
+        read(group, out, slow, known, self.names.problem, self.attributes, self.names.good, self.target)
         if kind in _ELEMENT_KINDS and self.slow == slow_before:  # every record of the section is an element
             self.elements += out[start:]  # type: ignore[arg-type]
 

@@ -42,7 +42,8 @@ from ..model.records import Activity, Record
 from ..model.w3c import TIME_KEYS, to_keyed_groups
 from ..model.w3c_tables import CACHE_LIMIT
 from ..model.w3c_write import RecordPlans, export_namespaces
-from ..util import compiled, paused_gc
+from ..util import paused_gc
+from .accel import ACCEL, slot_offset
 from .typed_values import double_text, int_datatype
 
 __all__ = ["dumps", "dumps_tree"]
@@ -50,9 +51,9 @@ __all__ = ["dumps", "dumps_tree"]
 #: The bytes JSON escapes that never appear in the text the writers write themselves.
 _ESCAPED_BYTES = bytes(range(32)) + b"\\"
 
-#: The compiled record loop and output search (``_provjson_text.c``), or None: the
-#: generated Python writes the records and ``bytes`` methods search the output.
-_COMPILED = compiled("provarchive.formats._provjson_text")
+#: The compiled record loop and output search (``_provjson_accel/write.c``), or None:
+#: the generated Python writes the records and ``bytes`` methods search the output.
+_COMPILED = ACCEL
 
 
 # ------------------------------------------------------------ the reference: a dict tree
@@ -353,7 +354,7 @@ class _ContainerWriter:
 
     def _write_compiled(self, records: list[Record], classes: list[type[Record]], kinds: list[str]) -> tuple[Any, Any]:
         """What the generated function returns, written by the compiled record loop
-        (``_provjson_text.c``) from one spec per class (:func:`_fields`); a record of
+        (``_provjson_accel/write.c``) from one spec per class (:func:`_fields`); a record of
         a class without a spec, or one the loop cannot write exactly, is written by
         :meth:`careful` in its place. ``(None, None)`` if the loop cannot take these
         classes (an activity without a spec: its plan association is the loop's)."""
@@ -366,7 +367,7 @@ class _ContainerWriter:
             if fields is not None:
                 kind = self.plans.plan(cls)[0]
                 taken = frozenset(key for key, *_rest in _keys(cls, self.plans))
-                description = _offset(Activity, "description") if cls is Activity else -1
+                description = slot_offset(Activity, "description") if cls is Activity else -1
                 specs[cls] = (kind_of[cls], self.named.setdefault(kind, []), fields, taken, description)
             elif cls is Activity:
                 return None, None
@@ -578,18 +579,11 @@ def _fstring(before: str, expression: str, after: str) -> str:
 # ------------------------------------------------------------ the compiled record loop
 
 
-def _offset(cls: type[Record], name: str) -> int:
-    """Where the slot ``name`` of ``cls`` lives in its instances (TypeError if ``name``
-    is not a plain slot there: a property, say)."""
-    assert _COMPILED is not None
-    return int(_COMPILED.slot_offset(getattr(cls, name)))
-
-
 #: Slot offsets of every record's id and extra attributes (the loop reads slots directly).
-_ID_OFFSET = _offset(Record, "id") if _COMPILED is not None else -1
-_ATTRS_OFFSET = _offset(Record, "_attributes") if _COMPILED is not None else -1
+_ID_OFFSET = slot_offset(Record, "id") if _COMPILED is not None else -1
+_ATTRS_OFFSET = slot_offset(Record, "_attributes") if _COMPILED is not None else -1
 
-#: The loop's value kinds and guards (the numbers of ``_provjson_text.c``).
+#: The loop's value kinds and guards (the numbers of ``_provjson_accel/write.c``).
 _HOW = {"ref": 0, "s": 0, "time": 1, "t": 2, "q": 3, "c": 4, "l": 5, "ql": 5}
 _GUARD_ALWAYS, _GUARD_NOT_NONE, _GUARD_TRUTHY = 0, 1, 2
 
@@ -646,7 +640,7 @@ def _fields(cls: type[Record], plans: RecordPlans, vp: str) -> tuple[tuple[Any, 
             fields = None
             break
         try:
-            offset = _offset(cls, slot)
+            offset = slot_offset(cls, slot)
         except (AttributeError, TypeError):  # not a plain slot (a property, say)
             fields = None
             break

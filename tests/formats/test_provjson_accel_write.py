@@ -1,4 +1,4 @@
-"""The compiled accelerator of the PROV-JSON writer (``_provjson_text.c``) on its own.
+"""The compiled accelerator of PROV-JSON writing (``_provjson_accel/write.c``) on its own.
 
 Its output is compared with the reference through the writer in
 ``test_provjson_write.py``; here each function is held to the pure-Python code it
@@ -26,7 +26,7 @@ def text() -> object:
     """The compiled module (CI requires it to be built)."""
     module = provjson_write._COMPILED
     require_external(
-        "the compiled PROV-JSON writer (provarchive.formats._provjson_text)",
+        "the compiled PROV-JSON accelerator (provarchive.formats._provjson_accel)",
         module is not None,
         "installing provarchive builds it where a C compiler and the Python headers are present",
     )

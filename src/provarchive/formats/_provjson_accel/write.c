@@ -1,18 +1,17 @@
 /*
- * provarchive.formats._provjson_text: the PROV-JSON text writer's record loop, compiled.
+ * The PROV-JSON text writer's record loop (provjson_write._ContainerWriter), compiled.
  *
- * An optional accelerator of provjson_write._ContainerWriter (see that module): the
- * pure-Python writer generates one function per container that writes each record's
- * statement as text; at 100k records that loop is most of the writing time, about
- * 0.9 us of interpreted code per record. This module runs the same loop in C from
- * the same plans, which Python turns into one "spec" per record class
- * (provjson_write._fields). It writes only what it can write exactly (exact str values
- * without '"', datetimes that are naive or in UTC, constants, empty lists) and hands
- * every other record, whole, to Python's careful path, in its place, so the bytes
- * are the reference's (tests/formats/test_provjson_write.py compares both writers
- * with the reference, byte for byte, with this module and without it). The search
- * over the whole output for backslashes and control characters (unexpected_escapes,
- * also here) still applies to what this module writes.
+ * The pure-Python writer generates one function per container that writes each
+ * record's statement as text; at 100k records that loop is most of the writing time,
+ * about 0.9 us of interpreted code per record. This runs the same loop from the same
+ * plans, which Python turns into one "spec" per record class (provjson_write._fields).
+ * It writes only what it can write exactly (exact str values without '"', datetimes
+ * that are naive or in UTC, constants, empty lists) and hands every other record,
+ * whole, to Python's careful path, in its place, so the bytes are the reference's
+ * (tests/formats/test_provjson_write.py compares both writers with the reference,
+ * byte for byte, with this module and without it). The search over the whole output
+ * for backslashes and control characters (unexpected_escapes, below) still applies
+ * to what this loop writes.
  *
  * write_records(records, specs, n_kinds, plans_kind, slow, extras, associate,
  *               id_offset, attrs_offset, n)
@@ -22,7 +21,8 @@
  *   spec        (kind index, named list, fields, taken frozenset, description offset or -1)
  *   field       (slot offset, head bytes '"key":', how, guard, constant bytes or None, is_vp)
  *   slow(r, n)          -> (n, kind index, str): a record Python writes (its own statement)
- *   extras(attrs, taken) -> str or None: the text of several extra attributes (None: slow)
+ *   extras(attrs, taken) -> str or None: the text of several extra attributes (None,
+ *                        given before it encodes anything: slow)
  *   associate(r, n)     -> (n, str): an activity's plan association, into plans_kind
  *   texts        one bytes per kind, each statement preceded by a comma
  *   before_plans which kinds had text when the first association was written while
@@ -31,14 +31,12 @@
  * count_types(records) -> {type: count}, types in the order they first come
  * unexpected_escapes(data, escapes) -> bool: a control character, or more backslashes
  *                                      than escapes, in data
- * slot_offset(member descriptor) -> int: where a __slots__ member lives in an instance
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "common.h"
+
 #include <datetime.h>
 #include <stdint.h>
 #include <string.h>
-#include <structmember.h>
 
 /* how a field's value is written (provjson_write._HOW gives the same numbers) */
 enum { HOW_STR = 0, HOW_TIME = 1, HOW_TIMEOBJ = 2, HOW_QNAME = 3, HOW_CONST = 4, HOW_LIST = 5 };
@@ -213,24 +211,6 @@ format_anonymous(Py_ssize_t number, char *out)
         out[6 + i] = reversed[count - 1 - i];
     memcpy(out + 6 + count, "\":{", 3);
     return 6 + count + 3;
-}
-
-static inline PyObject *
-slot(PyObject *record, Py_ssize_t offset)
-{
-    return *(PyObject **)((char *)record + offset);
-}
-
-/* Whether a slot offset lies inside the instances of cls (offsets come from
- * slot_offset(), on the class's own descriptors: this guards against a spec mixed up). */
-static int
-offset_ok(PyObject *cls, Py_ssize_t offset)
-{
-    Py_ssize_t size = ((PyTypeObject *)cls)->tp_basicsize;
-    if (offset >= (Py_ssize_t)sizeof(PyObject) && offset + (Py_ssize_t)sizeof(PyObject *) <= size)
-        return 1;
-    PyErr_Format(PyExc_ValueError, "slot offset %zd is outside the instances of %R", offset, cls);
-    return 0;
 }
 
 /* Fill one Spec from its Python tuple; 0, or -1 with an error. */
@@ -422,15 +402,9 @@ write_one(PyObject *r, Spec *spec, Buffer *out, Py_ssize_t *n, int *vp, PyObject
         if (ident_utf8 == NULL)
             return PyErr_Occurred() ? -1 : 0;
     }
-    /* the extra attributes: none, one plain pair, or extras()'s text */
     PyObject *attrs = slot(r, attrs_offset);
     if (attrs == NULL)
         return 0;
-    const char *x_utf8 = NULL, *v_utf8 = NULL;
-    Py_ssize_t x_len = 0, v_len = 0;
-    int extras_ok = read_extras(attrs, spec, extras, &x_utf8, &x_len, &v_utf8, &v_len, &tail_text);
-    if (extras_ok <= 0)
-        return extras_ok;
 
     /* ,"id":{ */
     if (ident == Py_None) {
@@ -449,6 +423,16 @@ write_one(PyObject *r, Spec *spec, Buffer *out, Py_ssize_t *n, int *vp, PyObject
             outcome = written;
             goto done;
         }
+    }
+    /* the extra attributes: none, one plain pair, or extras()'s text. Asked last: the
+     * escapes in extras()'s text are counted (see unexpected_escapes) and must all be
+     * in the output, so nothing may give the record up once it has been made. */
+    const char *x_utf8 = NULL, *v_utf8 = NULL;
+    Py_ssize_t x_len = 0, v_len = 0;
+    int extras_ok = read_extras(attrs, spec, extras, &x_utf8, &x_len, &v_utf8, &v_len, &tail_text);
+    if (extras_ok <= 0) {
+        outcome = extras_ok;
+        goto done;
     }
     if (x_utf8 != NULL) {
         if ((!first && PUT_LITERAL(out, ",") < 0) || PUT_LITERAL(out, "\"") < 0 || put(out, x_utf8, x_len) < 0 ||
@@ -526,7 +510,7 @@ call_back(PyObject *back, PyObject *r, Py_ssize_t *n, Buffer *buffers, int n_kin
     return status;
 }
 
-static PyObject *
+PyObject *
 write_records(PyObject *module, PyObject *args)
 {
     PyObject *records, *specs, *slow, *extras, *associate;
@@ -610,44 +594,59 @@ done:
     return result;
 }
 
-static PyObject *
+PyObject *
 count_types(PyObject *module, PyObject *records)
 {
     if (!PyList_Check(records)) {
         PyErr_SetString(PyExc_TypeError, "count_types() takes a list");
         return NULL;
     }
-    PyObject *counts = PyDict_New();
-    if (counts == NULL)
-        return NULL;
-    /* records of one class mostly come in runs: a run is counted, then added */
-    PyObject *type = NULL;
-    Py_ssize_t run = 0;
-    for (Py_ssize_t i = 0; i <= PyList_GET_SIZE(records); i++) {
-        PyObject *next = i < PyList_GET_SIZE(records) ? (PyObject *)Py_TYPE(PyList_GET_ITEM(records, i)) : NULL;
-        if (next == type) {
-            run++;
-            continue;
-        }
-        if (type != NULL) {
-            PyObject *before = PyDict_GetItemWithError(counts, type);
-            if (before == NULL && PyErr_Occurred())
-                goto error;
-            Py_ssize_t total = run + (before != NULL ? PyLong_AsSsize_t(before) : 0);
-            PyObject *value = PyLong_FromSsize_t(total);
-            if (value == NULL || PyDict_SetItem(counts, type, value) < 0) {
-                Py_XDECREF(value);
-                goto error;
+    /* the types seen, in order, and their counts: a document has a few dozen classes
+     * at most, and records of one class mostly come in runs (the last one is tried first) */
+    Py_ssize_t n_types = 0, cap = 0, last = -1;
+    PyObject **types = NULL;
+    Py_ssize_t *counts = NULL;
+    PyObject *result = NULL;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(records); i++) {
+        PyObject *type = (PyObject *)Py_TYPE(PyList_GET_ITEM(records, i));
+        if (last < 0 || types[last] != type) {
+            last = -1;
+            for (Py_ssize_t t = 0; last < 0 && t < n_types; t++)
+                if (types[t] == type)
+                    last = t;
+            if (last < 0) {
+                if (n_types == cap) {
+                    cap = cap ? 2 * cap : 32;
+                    PyObject **more_types = PyMem_Realloc(types, (size_t)cap * sizeof(PyObject *));
+                    if (more_types != NULL)
+                        types = more_types;
+                    Py_ssize_t *more_counts = PyMem_Realloc(counts, (size_t)cap * sizeof(Py_ssize_t));
+                    if (more_counts != NULL)
+                        counts = more_counts;
+                    if (more_types == NULL || more_counts == NULL) {
+                        PyErr_NoMemory();
+                        goto done;
+                    }
+                }
+                types[n_types] = type;
+                counts[n_types] = 0;
+                last = n_types++;
             }
-            Py_DECREF(value);
         }
-        type = next;
-        run = 1;
+        counts[last]++;
     }
-    return counts;
-error:
-    Py_DECREF(counts);
-    return NULL;
+    /* no Python code ran above: the types (borrowed from the records) are alive */
+    result = PyDict_New();
+    for (Py_ssize_t t = 0; result != NULL && t < n_types; t++) {
+        PyObject *count = PyLong_FromSsize_t(counts[t]);
+        if (count == NULL || PyDict_SetItem(result, types[t], count) < 0)
+            Py_CLEAR(result);
+        Py_XDECREF(count);
+    }
+done:
+    PyMem_Free(types);
+    PyMem_Free(counts);
+    return result;
 }
 
 /* 8 bytes at a time: whether any is below 0x20, or is a backslash */
@@ -656,7 +655,7 @@ error:
 #define HAS_LESS(x, n) (((x) - ONES * (n)) & ~(x) & HIGHS)
 #define HAS_ZERO(x) (((x) - ONES) & ~(x) & HIGHS)
 
-static PyObject *
+PyObject *
 unexpected_escapes(PyObject *module, PyObject *args)
 {
     Py_buffer view;
@@ -684,40 +683,9 @@ unexpected_escapes(PyObject *module, PyObject *args)
     return PyBool_FromLong(control || backslashes != escapes);
 }
 
-static PyObject *
-slot_offset(PyObject *module, PyObject *descriptor)
-{
-    if (!Py_IS_TYPE(descriptor, &PyMemberDescr_Type)) {
-        PyErr_Format(PyExc_TypeError, "not a slot: %R", descriptor);
-        return NULL;
-    }
-    PyMemberDef *member = ((PyMemberDescrObject *)descriptor)->d_member;
-    if (member->type != T_OBJECT_EX || (member->flags & READONLY)) {
-        PyErr_Format(PyExc_TypeError, "not a writable object slot: %R", descriptor);
-        return NULL;
-    }
-    return PyLong_FromSsize_t(member->offset);
-}
-
-static PyMethodDef methods[] = {
-    {"write_records", write_records, METH_VARARGS, "Write the records' statements as PROV-JSON text (see the module)."},
-    {"count_types", count_types, METH_O, "How many records of each type a list holds, in the order types come."},
-    {"unexpected_escapes", unexpected_escapes, METH_VARARGS,
-     "Whether data holds a control character, or more backslashes than the escapes given."},
-    {"slot_offset", slot_offset, METH_O, "The offset of a __slots__ member in its instances."},
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "_provjson_text", "The PROV-JSON text writer's record loop, compiled.", -1, methods, NULL,
-    NULL, NULL, NULL,
-};
-
-PyMODINIT_FUNC
-PyInit__provjson_text(void)
+int
+init_write(void)
 {
     PyDateTime_IMPORT;
-    if (PyDateTimeAPI == NULL)
-        return NULL;
-    return PyModule_Create(&module_def);
+    return PyDateTimeAPI == NULL ? -1 : 0;
 }
