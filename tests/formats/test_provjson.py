@@ -26,28 +26,20 @@ from provarchive.model import (
     differences,
     same_provenance,
 )
-from tests.conftest import require_external
 
+from .accel_paths import PATHS, choose_path
 from .outcomes import read_outcome
 
 EX = "http://example.org/"
 
 
-@pytest.fixture(autouse=True, params=["compiled", "python"])
+@pytest.fixture(autouse=True, params=PATHS)
 def decoder_loop(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Each test with the compiled decoders (``_provjson_accel/decode.c``), then with the
     generated Python decoders alone."""
     from provarchive.formats import provjson_decoders
 
-    if request.param == "compiled":
-        require_external(
-            "the compiled PROV-JSON accelerator (provarchive.formats._provjson_accel)",
-            provjson_decoders._ACCEL is not None,
-            "installing provarchive builds it where a C compiler and the Python headers are present",
-        )
-    else:
-        monkeypatch.setattr(provjson_decoders, "_ACCEL", None)
-    return str(request.param)
+    return choose_path(request.param, monkeypatch, provjson_decoders)
 
 
 def classes_by_id(doc: Document) -> Counter[tuple[str | None, str, str | None]]:

@@ -20,19 +20,14 @@ from provarchive.model import Entity, Used
 from provarchive.model.ids import Namespaces
 from provarchive.model.records import Record
 from provarchive.model.w3c import keyed_kinds
-from tests.conftest import require_external
+
+from .accel_paths import require_accel
 
 
 @pytest.fixture(scope="module")
 def accel() -> Any:
     """The compiled module (CI requires it to be built)."""
-    module = provjson_decoders._ACCEL
-    require_external(
-        "the compiled PROV-JSON accelerator (provarchive.formats._provjson_accel)",
-        module is not None,
-        "installing provarchive builds it where a C compiler and the Python headers are present",
-    )
-    return module
+    return require_accel()
 
 
 def _fromisoformat(text: str) -> object:
@@ -71,10 +66,7 @@ _TIMES = st.one_of(
 
 @given(_TIMES)
 def test_times_are_read_as_fromisoformat_reads_them(text: str) -> None:
-    accel = provjson_decoders._ACCEL
-    if accel is None:
-        pytest.skip("not built (the accel fixture's tests say whether CI requires it)")
-    assert _parse_time(accel, text) == _fromisoformat(text)
+    assert _parse_time(require_accel(), text) == _fromisoformat(text)
 
 
 def test_usual_times_are_read(accel: Any) -> None:

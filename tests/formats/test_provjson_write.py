@@ -31,26 +31,18 @@ from provarchive.model import (
     Used,
 )
 from provarchive.model.ids import VOPROV
-from tests.conftest import require_external
 
+from .accel_paths import PATHS, choose_path
 from .test_provjson import typed_document
 from .test_provxml import _corpus_documents
 
 EX = "http://example.org/"
 
 
-@pytest.fixture(autouse=True, params=["compiled", "python"])
+@pytest.fixture(autouse=True, params=PATHS)
 def record_loop(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Each test with the compiled record loop, then with the generated Python alone."""
-    if request.param == "compiled":
-        require_external(
-            "the compiled PROV-JSON accelerator (provarchive.formats._provjson_accel)",
-            provjson_write._COMPILED is not None,
-            "installing provarchive builds it where a C compiler and the Python headers are present",
-        )
-    else:
-        monkeypatch.setattr(provjson_write, "_COMPILED", None)
-    return str(request.param)
+    return choose_path(request.param, monkeypatch, provjson_write)
 
 
 def _both_ways(doc: Document) -> tuple[object, object]:

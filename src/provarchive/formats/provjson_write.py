@@ -53,7 +53,7 @@ _ESCAPED_BYTES = bytes(range(32)) + b"\\"
 
 #: The compiled record loop and output search (``_provjson_accel/write.c``), or None:
 #: the generated Python writes the records and ``bytes`` methods search the output.
-_COMPILED = ACCEL
+_ACCEL = ACCEL
 
 
 # ------------------------------------------------------------ the reference: a dict tree
@@ -211,8 +211,8 @@ def _unexpected_escapes(data: bytes, escapes: int) -> bool:
     translation (a copy of the text); with escapes, control characters and backslashes
     are counted together, which tells the same (orjson writes no raw control character:
     each of its escapes has its backslash)."""
-    if _COMPILED is not None:
-        return bool(_COMPILED.unexpected_escapes(data, escapes))
+    if _ACCEL is not None:
+        return bool(_ACCEL.unexpected_escapes(data, escapes))
     if escapes == 0:
         return any(byte in data for byte in _ESCAPED_EACH)
     return len(data) - len(data.translate(None, _ESCAPED_BYTES)) != escapes
@@ -259,14 +259,14 @@ class _ContainerWriter:
         if not records:
             return []
         # classes in the order they come, and how often
-        counts = Counter(map(type, records)) if _COMPILED is None else _COMPILED.count_types(records)
+        counts = Counter(map(type, records)) if _ACCEL is None else _ACCEL.count_types(records)
         kinds = list(dict.fromkeys(self.plans.plan(cls)[0] for cls in counts))
         if Activity in counts and _PLANS not in kinds:
             kinds.append(_PLANS)
         # the most frequent class tested first
         classes = sorted(counts, key=counts.__getitem__, reverse=True)
         texts, before_plans = None, None
-        if _COMPILED is not None:
+        if _ACCEL is not None:
             texts, before_plans = self._write_compiled(records, classes, kinds)
         if texts is None:
             texts, before_plans = self._generate(classes, kinds)(records)
@@ -358,7 +358,7 @@ class _ContainerWriter:
         a class without a spec, or one the loop cannot write exactly, is written by
         :meth:`careful` in its place. ``(None, None)`` if the loop cannot take these
         classes (an activity without a spec: its plan association is the loop's)."""
-        assert _COMPILED is not None
+        assert _ACCEL is not None
         vp = self.plans.vp
         kind_of = {cls: kinds.index(self.plans.plan(cls)[0]) for cls in classes}
         specs: dict[type[Record], tuple[Any, ...]] = {}
@@ -378,7 +378,7 @@ class _ContainerWriter:
             return n, kind_of[type(record)], text
 
         plans_kind = kinds.index(_PLANS) if _PLANS in kinds else 0
-        n, vp_written, texts, before_plans = _COMPILED.write_records(
+        n, vp_written, texts, before_plans = _ACCEL.write_records(
             records, specs, len(kinds), plans_kind, slow, self.extras, self.associate, _ID_OFFSET, _ATTRS_OFFSET, 0
         )
         if vp_written:
@@ -580,8 +580,8 @@ def _fstring(before: str, expression: str, after: str) -> str:
 
 
 #: Slot offsets of every record's id and extra attributes (the loop reads slots directly).
-_ID_OFFSET = slot_offset(Record, "id") if _COMPILED is not None else -1
-_ATTRS_OFFSET = slot_offset(Record, "_attributes") if _COMPILED is not None else -1
+_ID_OFFSET = slot_offset(Record, "id") if _ACCEL is not None else -1
+_ATTRS_OFFSET = slot_offset(Record, "_attributes") if _ACCEL is not None else -1
 
 #: The loop's value kinds and guards (the numbers of ``_provjson_accel/write.c``).
 _HOW = {"ref": 0, "s": 0, "time": 1, "t": 2, "q": 3, "c": 4, "l": 5, "ql": 5}
@@ -610,7 +610,7 @@ def _fields(cls: type[Record], plans: RecordPlans, vp: str) -> tuple[tuple[Any, 
         return _FIELDS[key]
     if len(_FIELDS) >= CACHE_LIMIT:
         _FIELDS.clear()
-    assert _COMPILED is not None
+    assert _ACCEL is not None
     fields: list[tuple[Any, ...]] | None = []
     items = _keys(cls, plans)
     names = [item[0] for item in items]
