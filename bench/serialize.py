@@ -12,12 +12,15 @@ For each document size (CTA-like pipelines from ``provarchive.examples.pipeline`
 
 Medians of CPU time over ``--repeat`` runs (``--prov-repeat`` for prov), the runs of
 ours, prov and the floor interleaved so that they share the machine's conditions.
+PROV-JSON is read and written with the compiled accelerator where it is built (the
+table's heading says); ``PROVARCHIVE_PURE_PYTHON=1`` measures the pure-Python paths.
 Usage::
 
     .venv/bin/python bench/serialize.py            # 10k and 100k records
     .venv/bin/python bench/serialize.py --quick    # 10k only
     .venv/bin/python bench/serialize.py --repeat 5 --sizes 1000,50000
     .venv/bin/python bench/serialize.py --formats PROV-JSON   # one format only
+    PROVARCHIVE_PURE_PYTHON=1 .venv/bin/python bench/serialize.py --formats PROV-JSON
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ from typing import Any
 import orjson
 
 from provarchive.examples import pipeline
+from provarchive.formats.accel import ACCEL
 from provarchive.model import Document
+from provarchive.util import PURE_PYTHON_VARIABLE
 
 
 @dataclass
@@ -181,6 +186,10 @@ def main(argv: list[str] | None = None) -> None:
         f"Medians of CPU time: ours of {args.repeat} runs, prov 3.2.3 of {args.prov_repeat}, "
         "interleaved in one process on the same documents."
     )
+    if ACCEL is not None:
+        print("PROV-JSON: compiled accelerator (provarchive.formats._provjson_accel).")
+    else:
+        print(f"PROV-JSON: pure Python (accelerator not built, or {PURE_PYTHON_VARIABLE} set).")
     print_table(rows)
 
 

@@ -203,14 +203,15 @@ starts_anonymous(PyObject *rid)
     return PyUnicode_GET_LENGTH(rid) >= 2 && PyUnicode_READ_CHAR(rid, 0) == '_' && PyUnicode_READ_CHAR(rid, 1) == ':';
 }
 
-/* body.get(key), None for absent (a borrowed reference, or NULL with an error) */
+/* body.get(key), None for absent: a new reference (held while callbacks run, which
+ * could change body), or NULL with an error */
 static inline PyObject *
 get(PyObject *body, PyObject *key)
 {
     PyObject *value = PyDict_GetItemWithError(body, key);
     if (value == NULL && !PyErr_Occurred())
-        return Py_None;
-    return value;
+        return Py_NewRef(Py_None);
+    return Py_XNewRef(value);
 }
 
 /* The "$" of a JSON value object {"$": str, "type": type_name}, borrowed, or NULL
@@ -351,7 +352,7 @@ decode_one(Plan *p, PyObject *rid, PyObject *body)
     }
     Py_ssize_t n = PyDict_GET_SIZE(body);
     for (int i = 0; i < p->n_formal; i++) {
-        PyObject *v = get(body, p->formal_keys[i]);
+        PyObject *v = formal[i] = get(body, p->formal_keys[i]);
         if (v == NULL)
             goto done;
         if (v == Py_None) {
@@ -359,7 +360,6 @@ decode_one(Plan *p, PyObject *rid, PyObject *body)
                 outcome = 0;
                 goto done;
             }
-            formal[i] = Py_NewRef(Py_None);
             continue;
         }
         if (!PyUnicode_CheckExact(v)) {
@@ -367,18 +367,16 @@ decode_one(Plan *p, PyObject *rid, PyObject *body)
             goto done;
         }
         if (p->formal_time[i]) {
-            if (PyUnicode_FindChar(v, 'T', 0, PyUnicode_GET_LENGTH(v), 1) < 0 ||
-                (ok = time_value(v, &formal[i])) <= 0) {
+            PyObject *time = NULL;
+            if (PyUnicode_FindChar(v, 'T', 0, PyUnicode_GET_LENGTH(v), 1) < 0 || (ok = time_value(v, &time)) <= 0) {
                 outcome = PyErr_Occurred() ? -1 : 0;
                 goto done;
             }
+            Py_SETREF(formal[i], time);
         }
-        else {
-            if ((ok = resolves(p, v)) <= 0) {
-                outcome = ok;
-                goto done;
-            }
-            formal[i] = Py_NewRef(v);
+        else if ((ok = resolves(p, v)) <= 0) {
+            outcome = ok;
+            goto done;
         }
         n--;
     }
@@ -389,10 +387,11 @@ decode_one(Plan *p, PyObject *rid, PyObject *body)
     }
     int chosen = -1;
     if (p->by_type != Py_None) {
-        PyObject *selector = get(body, prov_type);
-        if (selector == NULL)
+        /* no callback runs until the selector is read: borrowed references */
+        PyObject *selector = PyDict_GetItemWithError(body, prov_type);
+        if (selector == NULL && PyErr_Occurred())
             goto done;
-        if (selector != Py_None) {
+        if (selector != NULL && selector != Py_None) {
             PyObject *name = typed_text(selector, "xsd:QName");
             if (name != NULL) {
                 PyObject *index = PyDict_GetItemWithError(p->by_type, name);
@@ -427,15 +426,12 @@ decode_one(Plan *p, PyObject *rid, PyObject *body)
             }
             continue;
         }
-        PyObject *v = get(body, s->key);
+        PyObject *v = values[i] = get(body, s->key);
         if (v == NULL)
             goto done;
-        if (v == Py_None) {
-            values[i] = Py_NewRef(Py_None);
+        if (v == Py_None)
             continue;
-        }
         if (s->how != HOW_TIME && PyUnicode_CheckExact(v)) { /* a string, or an identifier as one */
-            values[i] = Py_NewRef(v);
             n--;
             continue;
         }
@@ -444,6 +440,7 @@ decode_one(Plan *p, PyObject *rid, PyObject *body)
             outcome = PyErr_Occurred() ? -1 : 0;
             goto done;
         }
+        Py_SETREF(values[i], Py_NewRef(text)); /* the "$" text in place of its value object */
         if (s->how == HOW_ID) { /* x in good or problem(x) is None */
             ok = PySet_Contains(p->good, text);
             if (ok == 0)
@@ -452,12 +449,15 @@ decode_one(Plan *p, PyObject *rid, PyObject *body)
                 outcome = ok;
                 goto done;
             }
-            values[i] = Py_NewRef(text);
         }
-        else if (PyUnicode_FindChar(text, 'T', 0, PyUnicode_GET_LENGTH(text), 1) < 0 ||
-                 (ok = time_value(text, &values[i])) <= 0) {
-            outcome = PyErr_Occurred() ? -1 : 0;
-            goto done;
+        else {
+            PyObject *time = NULL;
+            if (PyUnicode_FindChar(text, 'T', 0, PyUnicode_GET_LENGTH(text), 1) < 0 ||
+                (ok = time_value(text, &time)) <= 0) {
+                outcome = PyErr_Occurred() ? -1 : 0;
+                goto done;
+            }
+            Py_SETREF(values[i], time);
         }
         n--;
     }

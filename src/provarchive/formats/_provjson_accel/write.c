@@ -320,10 +320,11 @@ write_field(PyObject *r, Field *f, Buffer *out, int *first, int *record_vp)
             return 0; /* an unset slot: Python's path says so */
         if (f->guard == GUARD_NOT_NONE && v == Py_None)
             return 1;
-        if (f->guard == GUARD_TRUTHY) {
-            int truth = PyObject_IsTrue(v);
-            if (truth <= 0)
-                return truth < 0 ? -1 : 1;
+        if (f->guard == GUARD_TRUTHY) { /* only truths that run no Python code */
+            if (v == Py_None || (PyUnicode_CheckExact(v) && PyUnicode_GET_LENGTH(v) == 0))
+                return 1;
+            if (!PyUnicode_CheckExact(v))
+                return 0;
         }
     }
     Py_ssize_t len = 0;
@@ -391,7 +392,7 @@ write_one(PyObject *r, Spec *spec, Buffer *out, Py_ssize_t *n, int *vp, PyObject
     int record_vp = 0, outcome = -1;
     PyObject *tail_text = NULL; /* from extras() */
 
-    /* the id */
+    /* the id (held: extras() is Python code, and its text is written after it) */
     PyObject *ident = slot(r, id_offset);
     if (ident == NULL)
         return 0;
@@ -402,9 +403,12 @@ write_one(PyObject *r, Spec *spec, Buffer *out, Py_ssize_t *n, int *vp, PyObject
         if (ident_utf8 == NULL)
             return PyErr_Occurred() ? -1 : 0;
     }
+    Py_INCREF(ident);
     PyObject *attrs = slot(r, attrs_offset);
-    if (attrs == NULL)
+    if (attrs == NULL) {
+        Py_DECREF(ident);
         return 0;
+    }
 
     /* ,"id":{ */
     if (ident == Py_None) {
@@ -464,6 +468,7 @@ done:
         *n = n_before;
     }
     Py_XDECREF(tail_text);
+    Py_DECREF(ident);
     return outcome;
 }
 
