@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from provarchive.formats.accel import slot_offset
 from provarchive.model import Activity, Agent, Entity, Used
 from provarchive.model.records import Record
 
@@ -65,6 +66,10 @@ def test_slot_offsets_only_of_object_slots(accel: Any) -> None:
     for not_a_slot in (Record.attributes, Entity.__init__, "id", Agent):
         with pytest.raises(TypeError):
             accel.slot_offset(not_a_slot)
+    assert slot_offset(Entity, "name") == accel.slot_offset(Entity.name)
+    for not_a_slot_name in ("attributes", "no_such_slot"):
+        with pytest.raises(TypeError):
+            slot_offset(Entity, not_a_slot_name)
 
 
 def _call(accel: Any, records: list[Record], specs: dict[type, tuple], **callbacks: object) -> tuple:

@@ -24,8 +24,8 @@ ACCEL: ModuleType | None = compiled("provarchive.formats._provjson_accel")
 def slot_offset(cls: type[Record], name: str) -> int:
     """Where the slot ``name`` of ``cls`` lives in its instances.
 
-    TypeError if ``name`` is not a plain object slot of ``cls`` (a property, say):
-    the caller then leaves that class to its Python path."""
+    TypeError if ``name`` is not a plain object slot of ``cls`` (a property, say, or
+    nothing at all): the caller then leaves that class to its Python path."""
     if ACCEL is None:
         raise TypeError("the compiled accelerator is not built")
-    return int(ACCEL.slot_offset(getattr(cls, name)))
+    return int(ACCEL.slot_offset(getattr(cls, name, None)))

@@ -64,8 +64,8 @@ def decoder(kind: str, plan: KeyedKind) -> Decoder:
         if len(_DECODERS) >= CACHE_LIMIT:  # plans vary with the voprov prefix, which input chooses
             _DECODERS.clear()
         accel_plan = _accel_plan(plan) if _ACCEL is not None else None
-        if _ACCEL is not None and accel_plan is not None:
-            read = partial(_ACCEL.decode_records, accel_plan)
+        if accel_plan is not None:
+            read = partial(_ACCEL.decode_records, accel_plan)  # type: ignore[union-attr]
         else:
             source, constants = _source(kind, plan)
             namespace: dict[str, Any] = {"fromiso": datetime.fromisoformat, **constants}
@@ -90,7 +90,7 @@ def _accel_plan(plan: KeyedKind) -> tuple[Any, ...] | None:
             _accel_class(default, consumes_type=False),
             *(_accel_class(keyed, consumes_type=True) for _name, keyed in plan.by_type),
         )
-    except (KeyError, TypeError):
+    except (KeyError, TypeError):  # a value kind it does not know, a slot that is not plain
         return None
     by_type = {name: i for i, (name, _keyed) in enumerate(plan.by_type)} if plan.by_type else None
     return (

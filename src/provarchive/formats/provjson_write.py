@@ -363,10 +363,10 @@ class _ContainerWriter:
         kind_of = {cls: kinds.index(self.plans.plan(cls)[0]) for cls in classes}
         specs: dict[type[Record], tuple[Any, ...]] = {}
         for cls in classes:
-            fields = _fields(cls, self.plans, vp)
-            if fields is not None:
+            spec = _fields(cls, self.plans, vp)
+            if spec is not None:
+                fields, taken = spec
                 kind = self.plans.plan(cls)[0]
-                taken = frozenset(key for key, *_rest in _keys(cls, self.plans))
                 description = slot_offset(Activity, "description") if cls is Activity else -1
                 specs[cls] = (kind_of[cls], self.named.setdefault(kind, []), fields, taken, description)
             elif cls is Activity:
@@ -434,9 +434,9 @@ class _ContainerWriter:
             "        cls = type(r)",
         ]
         for c, cls in enumerate(classes):
-            kind, items = self.plans.plan(cls)
+            kind = self.plans.plan(cls)[0]
             lines.append(f"        {'el' if c else ''}if cls is C{c}:")
-            code = self._record_code(c, cls, items, f"k{kinds.index(kind)}", constants)
+            code = self._record_code(c, cls, f"k{kinds.index(kind)}", constants)
             if cls is Activity:  # the plan association follows the activity
                 plans = f"k{kinds.index(_PLANS)}"
                 code += [
@@ -450,22 +450,15 @@ class _ContainerWriter:
         lines.append(f"    return ({k},), before_plans")
         return "\n".join(lines) + "\n"
 
-    def _record_code(
-        self, c: int, cls: type[Record], items: list[Any], out: str, constants: dict[str, Any]
-    ) -> list[str]:
+    def _record_code(self, c: int, cls: type[Record], out: str, constants: dict[str, Any]) -> list[str]:
         """The code adding one record ``r`` of ``cls`` (class number ``c``) to the string
         ``out``; ``constants`` receives the values it refers to."""
         careful = ["n, text = careful(r, n)", f"{out} += text.encode()"]
-        fields: list[tuple[str, str, str, str | None, bool]] = [
-            (key, f"r.{name}", "time" if key in TIME_KEYS else "ref", f"r.{name} is not None", False)
-            for name, key in cls.FORMAL
-        ]
-        fields += items
-        keys = [field[0] for field in fields]
-        if len(set(keys)) != len(keys) or any(orjson.dumps(key).decode() != f'"{key}"' for key in keys):
-            # a name written twice (a JSON array) or one JSON escapes: the reference writes these
+        fields = _keys(cls, self.plans)
+        taken = _written_keys(fields)
+        if taken is None:
             return careful
-        constants[f"TAKEN{c}"] = frozenset(keys)
+        constants[f"TAKEN{c}"] = taken
         # Per field, a local f<j> holds its text ('' when it is not written). The first
         # field's text has no comma; when it is not written (f0 empty), the text of the
         # first written one starts with a comma, cut off there.
@@ -587,12 +580,14 @@ _ATTRS_OFFSET = slot_offset(Record, "_attributes") if _ACCEL is not None else -1
 _HOW = {"ref": 0, "s": 0, "time": 1, "t": 2, "q": 3, "c": 4, "l": 5, "ql": 5}
 _GUARD_ALWAYS, _GUARD_NOT_NONE, _GUARD_TRUTHY = 0, 1, 2
 
-#: Field specs by class and voprov prefix (None: the class is written by the careful path).
-_FIELDS: dict[tuple[type[Record], str], tuple[tuple[Any, ...], ...] | None] = {}
+#: Field specs and written keys by class and voprov prefix (None: the class is written
+#: by the careful path).
+_FIELDS: dict[tuple[type[Record], str], tuple[tuple[tuple[Any, ...], ...], frozenset[str]] | None] = {}
 
 
 def _keys(cls: type[Record], plans: RecordPlans) -> list[tuple[str, str, str, str | None, bool]]:
-    """The formal fields of ``cls`` then its plan's items, as ``_ContainerWriter._record_code`` takes them."""
+    """The fields the text path writes for ``cls``: its formal fields, then its plan's
+    items, each ``(key, expression, value kind, guard, is_vp)``."""
     formal = [
         (key, f"r.{name}", "time" if key in TIME_KEYS else "ref", f"r.{name} is not None", False)
         for name, key in cls.FORMAL
@@ -600,11 +595,24 @@ def _keys(cls: type[Record], plans: RecordPlans) -> list[tuple[str, str, str, st
     return formal + plans.plan(cls)[1]
 
 
-def _fields(cls: type[Record], plans: RecordPlans, vp: str) -> tuple[tuple[Any, ...], ...] | None:
-    """The compiled loop's fields of ``cls``: ``(slot offset, head, how, guard, constant,
-    is_vp)`` per key, or None where the generated code would write the class by
-    :meth:`_ContainerWriter.careful` or by an expression other than one slot (an agent's
-    ``prov:type``): the loop then hands each of its records to ``careful``."""
+def _written_keys(fields: list[tuple[str, str, str, str | None, bool]]) -> frozenset[str] | None:
+    """The keys of ``fields`` (see :func:`_keys`), or None where the text path cannot
+    write them: a key written twice (a JSON array) or one JSON escapes (the reference
+    writes these)."""
+    keys = [field[0] for field in fields]
+    if len(set(keys)) != len(keys) or any(orjson.dumps(key).decode() != f'"{key}"' for key in keys):
+        return None
+    return frozenset(keys)
+
+
+def _fields(
+    cls: type[Record], plans: RecordPlans, vp: str
+) -> tuple[tuple[tuple[Any, ...], ...], frozenset[str]] | None:
+    """The compiled loop's fields of ``cls``, ``(slot offset, head, how, guard, constant,
+    is_vp)`` per key, and the keys they write; or None where the generated code would
+    write the class by :meth:`_ContainerWriter.careful` or by an expression other than
+    one slot (an agent's ``prov:type``): the loop then hands each of its records to
+    ``careful``."""
     key = (cls, vp)
     if key in _FIELDS:
         return _FIELDS[key]
@@ -613,10 +621,9 @@ def _fields(cls: type[Record], plans: RecordPlans, vp: str) -> tuple[tuple[Any, 
     assert _ACCEL is not None
     fields: list[tuple[Any, ...]] | None = []
     items = _keys(cls, plans)
-    names = [item[0] for item in items]
+    taken = _written_keys(items)
     if (
-        len(set(names)) != len(names)
-        or any(orjson.dumps(name).decode() != f'"{name}"' for name in names)
+        taken is None
         or getattr(cls, "id", None) is not vars(Record)["id"]
         or getattr(cls, "_attributes", None) is not vars(Record)["_attributes"]
     ):
@@ -641,10 +648,10 @@ def _fields(cls: type[Record], plans: RecordPlans, vp: str) -> tuple[tuple[Any, 
             break
         try:
             offset = slot_offset(cls, slot)
-        except (AttributeError, TypeError):  # not a plain slot (a property, say)
+        except TypeError:  # not a plain slot (a property, say)
             fields = None
             break
         fields.append((offset, head, _HOW[how], guards[guard], None, is_vp))
-    result = tuple(fields) if fields is not None else None
+    result = (tuple(fields), taken) if fields is not None and taken is not None else None
     _FIELDS[key] = result
     return result
